@@ -1,0 +1,144 @@
+//! Runs a resolved [`Settings`]: the job, its report, its notifications on stderr, and the
+//! exit code (0 clean, 1 findings reached `--fail-on`, 2 an error or an incomplete scan; 2
+//! wins).
+
+use crate::report::{self, Context, Mode, Revision};
+use crate::scan::{Level, Outcome};
+use crate::settings::{Job, Output, Settings};
+use crate::source;
+use crate::vocab::Severity;
+use anyhow::Context as _;
+use std::io::{self, Write};
+use termcolor::{BufferedStandardStream, ColorChoice, NoColor};
+
+/// Exit code: the scan was complete and nothing reached the gate.
+pub const EXIT_CLEAN: i32 = 0;
+/// Exit code: findings reached the gate.
+pub const EXIT_FINDINGS: i32 = 1;
+/// Exit code: an error, or an incomplete scan.
+pub const EXIT_ERROR: i32 = 2;
+
+/// The exit code of a scan: 2 when incomplete (it wins), 1 when a finding reaches `fail_on`.
+pub fn exit_code(outcome: &Outcome, fail_on: Option<Severity>) -> i32 {
+    if !outcome.complete() {
+        return EXIT_ERROR;
+    }
+    match fail_on {
+        Some(t) if outcome.findings.iter().any(|f| f.severity >= t) => EXIT_FINDINGS,
+        _ => EXIT_CLEAN,
+    }
+}
+
+/// Runs the job and returns the exit code.
+pub fn run(settings: Settings) -> anyhow::Result<i32> {
+    let Settings {
+        job,
+        output,
+        threads,
+        quiet,
+        matcher,
+        runbooks,
+    } = settings;
+    let _ = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build_global();
+    let (outcome, mode, revision) = match job {
+        Job::Scan { paths, fs } => (
+            source::fs::scan_paths(&matcher, &paths, &fs),
+            Mode::Scan,
+            None,
+        ),
+        Job::Stdin { max_filesize } => (
+            source::fs::scan_stdin(&matcher, max_filesize),
+            Mode::Scan,
+            None,
+        ),
+        Job::History { .. } | Job::Staged { .. } => {
+            anyhow::bail!("git scanning is not available in this build yet")
+        }
+        Job::Rules { format } => {
+            let mut out = stdout(output.color);
+            crate::explain::list_rules(&mut out, matcher.rules(), format)?;
+            out.flush()?;
+            return Ok(EXIT_CLEAN);
+        }
+        Job::Explain { rule } => {
+            let mut out = stdout(output.color);
+            crate::explain::explain(&mut out, matcher.rules(), &runbooks, &rule)?;
+            out.flush()?;
+            return Ok(EXIT_CLEAN);
+        }
+    };
+    let code = exit_code(&outcome, output.fail_on);
+    print_notifications(&outcome, quiet);
+    let ctx = Context {
+        rules: matcher.rules(),
+        runbooks: &runbooks,
+        show_secrets: output.show_secrets,
+        mode,
+        revision: revision as Option<Revision>,
+        exit_code: code,
+    };
+    write_report(&output, &outcome, &ctx)?;
+    Ok(code)
+}
+
+fn stdout(color: bool) -> BufferedStandardStream {
+    BufferedStandardStream::stdout(if color {
+        ColorChoice::Always
+    } else {
+        ColorChoice::Never
+    })
+}
+
+/// Writes the report to stdout, or atomically to the output file.
+fn write_report(output: &Output, outcome: &Outcome, ctx: &Context<'_>) -> anyhow::Result<()> {
+    match &output.path {
+        None => {
+            let mut out = stdout(output.color);
+            report::write(output.format, &mut out, outcome, ctx)?;
+            out.flush()?;
+        }
+        Some(path) => {
+            let mut buf = NoColor::new(Vec::new());
+            report::write(output.format, &mut buf, outcome, ctx)?;
+            write_atomically(path, &buf.into_inner())
+                .with_context(|| format!("writing {}", path.display()))?;
+        }
+    }
+    Ok(())
+}
+
+/// Writes `bytes` to `path` through a temporary file in the same directory and a rename, so a
+/// reader never sees a half-written report.
+pub fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> io::Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => std::path::Path::new("."),
+    };
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
+/// Notifications go to stderr, one line each; `--quiet` keeps only errors.
+fn print_notifications(outcome: &Outcome, quiet: bool) {
+    let stderr = io::stderr();
+    let mut err = stderr.lock();
+    for n in &outcome.notifications {
+        if quiet && n.level != Level::Error {
+            continue;
+        }
+        let _ = writeln!(err, "leakscope: {}: {}", n.level.as_str(), n.message);
+    }
+}
+
+/// Whether an error chain is a broken pipe (the reader went away: not an error).
+pub fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<io::Error>()
+            .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
+    })
+}

@@ -1,0 +1,211 @@
+//! Command-line definitions, and nothing else: [`crate::settings`] turns them into the objects
+//! that run.
+
+use crate::report::Format;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// Find leaked credentials in files and git history, tell which are public by design and which
+/// must be rotated, and how to rotate them without an outage.
+#[derive(Debug, Parser)]
+#[command(name = "leakscope", version, about, max_term_width = 100)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+
+    /// Worker threads (default: the number of CPUs).
+    #[arg(long, global = true, value_name = "N")]
+    pub threads: Option<usize>,
+
+    /// When to colour text output.
+    #[arg(long, global = true, value_enum, default_value_t = ColorWhen::Auto, value_name = "WHEN")]
+    pub color: ColorWhen,
+
+    /// Print nothing on stderr but errors.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Scan files and directories on disk (`-` reads stdin).
+    Scan(ScanArgs),
+    /// Scan every blob in a git repository's history.
+    History(HistoryArgs),
+    /// Scan what the next commit would add (for a pre-commit hook).
+    Staged(StagedArgs),
+    /// List the rules.
+    Rules(RulesArgs),
+    /// Explain a rule: what the key is, whether it is safe, how to rotate it.
+    Explain(ExplainArgs),
+}
+
+/// Options shared by every scanning command.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+
+    /// Write the report to FILE (atomically) instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Print secrets in full instead of redacted.
+    #[arg(long)]
+    pub show_secrets: bool,
+
+    /// Exit with 1 when a finding reaches this severity.
+    #[arg(long, value_enum, default_value_t = FailOn::Medium, value_name = "SEVERITY")]
+    pub fail_on: FailOn,
+
+    /// Skip files and blobs larger than SIZE (listed as notes), e.g. 256M, 10K, 1G.
+    #[arg(long, default_value = "256M", value_name = "SIZE", value_parser = parse_size)]
+    pub max_filesize: u64,
+}
+
+/// `leakscope scan`.
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Files or directories to scan; `-` for stdin.
+    #[arg(default_value = ".", value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    /// Also scan files git ignores (reported as keep-private).
+    #[arg(long)]
+    pub no_ignore: bool,
+
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub report: ReportArgs,
+}
+
+/// `leakscope history`.
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// The repository (default: the one containing the current directory).
+    #[arg(value_name = "REPO")]
+    pub repo: Option<PathBuf>,
+
+    /// Only what commits reachable from B and not from A add (`A..B`), for CI.
+    #[arg(long, value_name = "A..B")]
+    pub range: Option<String>,
+
+    /// Also scan objects no ref reaches (dropped commits, stash drops, dangling blobs).
+    #[arg(long)]
+    pub unreachable: bool,
+
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub report: ReportArgs,
+}
+
+/// `leakscope staged`.
+#[derive(Debug, Args)]
+pub struct StagedArgs {
+    /// The repository (default: the one containing the current directory).
+    #[arg(value_name = "REPO")]
+    pub repo: Option<PathBuf>,
+
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub report: ReportArgs,
+}
+
+/// `leakscope rules`.
+#[derive(Debug, Args)]
+pub struct RulesArgs {
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = ListFormat::Table)]
+    pub format: ListFormat,
+}
+
+/// `leakscope explain`.
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// A rule id, as `leakscope rules` lists them.
+    #[arg(value_name = "RULE_ID")]
+    pub rule: String,
+}
+
+/// How to list rules.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    /// A table for people.
+    Table,
+    /// JSON for machines.
+    Json,
+}
+
+/// When to colour.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ColorWhen {
+    /// On a terminal, unless `NO_COLOR` is set.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
+
+/// The `--fail-on` threshold.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    /// Only critical findings fail.
+    Critical,
+    /// High and critical.
+    High,
+    /// Medium and above: any must-rotate or keep-private finding (the default).
+    Medium,
+    /// Also public-safe findings with a warning.
+    Low,
+    /// Any finding.
+    Info,
+    /// Never fail on findings (errors still exit 2).
+    Never,
+}
+
+/// Parses `256M`, `10K`, `1G`, `1024` (binary units).
+pub fn parse_size(s: &str) -> Result<u64, String> {
+    let s = s.trim();
+    let (num, mult) = match s.char_indices().last() {
+        Some((i, c)) if c.is_ascii_alphabetic() => {
+            let m = match c.to_ascii_uppercase() {
+                'K' => 1u64 << 10,
+                'M' => 1 << 20,
+                'G' => 1 << 30,
+                'T' => 1 << 40,
+                _ => return Err(format!("unknown size unit `{c}` (use K, M, G or T)")),
+            };
+            (&s[..i], m)
+        }
+        _ => (s, 1),
+    };
+    let n: u64 = num
+        .parse()
+        .map_err(|_| format!("`{s}` is not a size (e.g. 256M, 10K, 4096)"))?;
+    n.checked_mul(mult)
+        .ok_or_else(|| format!("`{s}` is too large"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("256M"), Ok(256 << 20));
+        assert_eq!(parse_size("10k"), Ok(10 << 10));
+        assert_eq!(parse_size("4096"), Ok(4096));
+        assert!(parse_size("12X").is_err());
+        assert!(parse_size("M").is_err());
+    }
+
+    #[test]
+    fn cli_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

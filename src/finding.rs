@@ -1,0 +1,290 @@
+//! A [`Finding`]: one key at one place, classified, with everything every report needs.
+//! Also where a finding's secret is redacted and fingerprinted, and where byte offsets become
+//! lines and columns.
+
+use crate::vocab::{Class, Encoding, Environment, Exposure, Kind, Severity, Verdict};
+use sha2::{Digest, Sha256};
+use std::fmt;
+
+/// A key's text. It never prints itself: reports ask for [`Secret::redacted`] unless the user
+/// opted in with `--show-secrets`.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a key's text (invalid UTF-8 is replaced; keys are ASCII).
+    pub fn new(bytes: &[u8]) -> Secret {
+        Secret(String::from_utf8_lossy(bytes).into_owned())
+    }
+
+    /// The full text. Only reports honouring `--show-secrets` call this.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// A short preview that identifies the key without revealing it: the literal it starts
+    /// with (or for keys found by their ending, four characters and the ending) and the last
+    /// four characters.
+    pub fn redacted(&self, literal: &str, literal_is_suffix: bool) -> String {
+        let chars: Vec<char> = self.0.chars().collect();
+        if literal_is_suffix {
+            let head: String = chars.iter().take(4).collect();
+            return format!("{head}\u{2026}{literal}");
+        }
+        let keep = literal.chars().count().min(15);
+        let tail = chars.len().saturating_sub(4).max(keep);
+        let head: String = chars.iter().take(keep).collect();
+        let last: String = chars[tail..].iter().collect();
+        format!("{head}\u{2026}{last}")
+    }
+
+    /// Lowercase hex SHA-256 of the text: the same key gives the same digest anywhere.
+    pub fn sha256(&self) -> String {
+        hex(&Sha256::digest(self.0.as_bytes()))
+    }
+
+    /// The stable fingerprint of a finding of this key under `rule_id`:
+    /// SHA-256 of `leakscope/v1`, NUL, the rule id, NUL, the key.
+    pub fn fingerprint(&self, rule_id: &str) -> String {
+        let mut h = Sha256::new();
+        h.update(b"leakscope/v1\0");
+        h.update(rule_id.as_bytes());
+        h.update(b"\0");
+        h.update(self.0.as_bytes());
+        hex(&h.finalize())
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(<redacted>)")
+    }
+}
+
+/// Lowercase hex of bytes.
+pub fn hex(bytes: &[u8]) -> String {
+    use fmt::Write;
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        let _ = write!(s, "{b:02x}");
+    }
+    s
+}
+
+/// Where in a file a finding is: 1-based line, and 1-based columns counted in Unicode code
+/// points, the end exclusive.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Location {
+    /// First line.
+    pub line: usize,
+    /// First column.
+    pub column: usize,
+    /// Last line (keys do not span lines, but encoded text could).
+    pub end_line: usize,
+    /// Column after the last character.
+    pub end_column: usize,
+}
+
+/// Computes locations for sorted byte spans in one pass over the text.
+pub struct LineIndex<'a> {
+    text: &'a [u8],
+    pos: usize,
+    line: usize,
+    line_start: usize,
+}
+
+impl<'a> LineIndex<'a> {
+    /// Starts at the beginning of `text`.
+    pub fn new(text: &'a [u8]) -> LineIndex<'a> {
+        LineIndex {
+            text,
+            pos: 0,
+            line: 1,
+            line_start: 0,
+        }
+    }
+
+    fn advance(&mut self, to: usize) -> (usize, usize) {
+        let to = to.min(self.text.len());
+        if to < self.pos {
+            *self = LineIndex::new(self.text);
+        }
+        for nl in memchr::memchr_iter(b'\n', &self.text[self.pos..to]) {
+            self.line += 1;
+            self.line_start = self.pos + nl + 1;
+        }
+        self.pos = to;
+        (self.line, 1 + code_points(&self.text[self.line_start..to]))
+    }
+
+    /// The location of `text[start..end]`. Calls with non-decreasing `start` are cheapest.
+    pub fn locate(&mut self, start: usize, end: usize) -> Location {
+        let (line, column) = self.advance(start);
+        let (end_line, end_column) = self.advance(end);
+        Location {
+            line,
+            column,
+            end_line,
+            end_column,
+        }
+    }
+
+    /// The byte range of the line holding `at`, without its line ending.
+    pub fn line_bounds(&self, at: usize) -> (usize, usize) {
+        let start = memchr::memrchr(b'\n', &self.text[..at]).map_or(0, |i| i + 1);
+        let end = memchr::memchr(b'\n', &self.text[at..]).map_or(self.text.len(), |i| at + i);
+        let end = if end > start && self.text[end - 1] == b'\r' {
+            end - 1
+        } else {
+            end
+        };
+        (start, end)
+    }
+}
+
+/// Unicode code points in UTF-8 text (each invalid byte counts as one).
+pub fn code_points(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&b| (b as i8) >= -0x40).count()
+}
+
+/// A short code and a sentence riding on a finding (`test-key-in-production-config`).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Warning {
+    /// Stable kebab-case code.
+    pub code: &'static str,
+    /// One sentence for people.
+    pub message: String,
+}
+
+/// The line around a finding, twice: with every key on it redacted, and as it is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Snippet {
+    /// With keys redacted.
+    pub redacted: String,
+    /// As in the file (shown only with `--show-secrets`).
+    pub raw: String,
+}
+
+/// Where and when a secret entered git history (history mode only).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Provenance {
+    /// Full id of the secret's first commit.
+    pub commit: Option<String>,
+    /// Author of that commit.
+    pub author: Option<String>,
+    /// Author email of that commit.
+    pub email: Option<String>,
+    /// Committer date of that commit, ISO 8601.
+    pub date: Option<String>,
+    /// Every commit that introduced the secret, with the paths it had there.
+    pub commits: Vec<(String, Vec<String>)>,
+    /// Every path the secret ever had.
+    pub paths: Vec<String>,
+    /// Full names of the refs whose history contains the secret.
+    pub refs: Vec<String>,
+    /// Whether HEAD's tree still holds the secret.
+    pub at_head: bool,
+    /// The blob the finding's location refers to.
+    pub blob: String,
+}
+
+/// One key at one place, classified.
+#[derive(Clone, Debug)]
+pub struct Finding {
+    /// Stable rule id.
+    pub rule_id: String,
+    /// Human rule name.
+    pub rule_name: String,
+    /// Provider id.
+    pub provider: String,
+    /// What the key is.
+    pub kind: Kind,
+    /// Secret or publishable.
+    pub class: Class,
+    /// Live, test or unknown.
+    pub environment: Environment,
+    /// What to do.
+    pub verdict: Verdict,
+    /// How bad.
+    pub severity: Severity,
+    /// Where it is exposed.
+    pub exposure: Exposure,
+    /// Path relative to the work tree root (or the scanned directory), `/`-separated.
+    pub path: String,
+    /// Where in the file.
+    pub location: Location,
+    /// The line, for text files.
+    pub snippet: Option<Snippet>,
+    /// The key.
+    pub secret: Secret,
+    /// The redacted preview.
+    pub redacted: String,
+    /// SHA-256 of the key.
+    pub secret_sha256: String,
+    /// Stable fingerprint from rule id and key.
+    pub fingerprint: String,
+    /// How the key was encoded where it was found.
+    pub encoding: Encoding,
+    /// Warnings riding on the finding, sorted by code.
+    pub warnings: Vec<Warning>,
+    /// One redacted sentence saying what was found and what to do.
+    pub message: String,
+    /// Runbook ids, the chosen rule's first.
+    pub runbooks: Vec<String>,
+    /// Provider ids the key may belong to instead, when the provider was a guess.
+    pub alternatives: Vec<String>,
+    /// The project the key belongs to, when known (Supabase ref).
+    pub project: Option<String>,
+    /// Where the key was published, for published examples.
+    pub published: Option<String>,
+    /// History mode: where and when it entered.
+    pub provenance: Option<Provenance>,
+}
+
+impl Finding {
+    /// The order of every report: path, position, rule, secret.
+    pub fn sort_key(&self) -> (&str, Location, &str, &str) {
+        (
+            &self.path,
+            self.location,
+            &self.rule_id,
+            &self.secret_sha256,
+        )
+    }
+}
+
+/// Sorts findings into report order.
+pub fn sort(findings: &mut [Finding]) {
+    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redaction_keeps_prefix_and_last_four() {
+        let s = Secret::new(b"sk_live_ErQHQwjyaxErPZDS3MoJaQNj");
+        assert_eq!(s.redacted("sk_live_", false), "sk_live_\u{2026}aQNj");
+        let g = Secret::new(b"110994067943-abc.apps.googleusercontent.com");
+        assert_eq!(
+            g.redacted(".apps.googleusercontent.com", true),
+            "1109\u{2026}.apps.googleusercontent.com"
+        );
+    }
+
+    #[test]
+    fn locations_count_code_points() {
+        let text = "a\nx = \"é sk\"\n".as_bytes();
+        let mut idx = LineIndex::new(text);
+        let at = text.windows(2).position(|w| w == b"sk").unwrap();
+        let loc = idx.locate(at, at + 2);
+        assert_eq!((loc.line, loc.column, loc.end_column), (2, 8, 10));
+    }
+
+    #[test]
+    fn secret_debug_is_redacted() {
+        let s = Secret::new(b"sk_live_ErQHQwjyaxErPZDS3MoJaQNj");
+        assert_eq!(format!("{s:?}"), "Secret(<redacted>)");
+    }
+}

@@ -1,0 +1,23 @@
+//! leakscope finds leaked credentials in working trees and git history, classifies each one
+//! as public-safe or must-rotate, and says how to rotate it without an outage.
+//!
+//! Data flows one way: a [`source`] yields bytes with an origin; the [`matcher`] finds keys in
+//! them ([`rules`] say what keys look like); the [`classify`] stage decides each finding's
+//! verdict; a [`report`] writes them out. [`settings`] turns command-line arguments into the
+//! objects that drive all of this, once.
+
+#![warn(missing_docs)]
+
+pub mod app;
+pub mod classify;
+pub mod cli;
+pub mod explain;
+pub mod finding;
+pub mod matcher;
+pub mod report;
+pub mod rules;
+pub mod runbook;
+pub mod scan;
+pub mod settings;
+pub mod source;
+pub mod vocab;

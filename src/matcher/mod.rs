@@ -1,0 +1,534 @@
+//! The matcher: bytes in, [`Hit`]s out.
+//!
+//! One Aho-Corasick automaton holds the literal prefixes of every rule and the base64 forms of
+//! those prefixes. A rule's pattern runs only where its literal was found, anchored, in a
+//! window as long as the longest key it can match; the neighbours of a match are checked in
+//! code (`regex` has no look-around), then the body is checked for placeholders and the rule's
+//! validator runs. Where several rules share a prefix (`sk_live_` is Stripe's and Clerk's),
+//! [`resolve`] picks one. Encodings are undone first ([`decode`]): UTF-16 text is decoded as a
+//! whole, base64 runs around a base64 literal are decoded and matched, and JSON/JavaScript
+//! escapes inside a key are undone.
+
+pub mod decode;
+mod resolve;
+pub mod validate;
+
+use crate::rules::{Anchor, Rule, RuleSet};
+use crate::vocab::Encoding;
+use aho_corasick::{AhoCorasick, AhoCorasickKind, Input, MatchKind};
+use sha2::{Digest, Sha256};
+use std::borrow::Cow;
+
+pub use resolve::Decision;
+
+/// How far a base64 run is followed on either side of a base64 literal.
+const BASE64_RUN_LIMIT: usize = 1 << 20;
+/// The shortest base64 run worth decoding.
+const BASE64_RUN_MIN: usize = 16;
+
+/// A key found in a text, before it is classified.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Hit {
+    /// Index of the rule in the matcher's [`RuleSet`].
+    pub rule: usize,
+    /// Byte offset where the key (or the encoded text holding it) starts in the scanned text.
+    pub start: usize,
+    /// Byte offset where it ends (exclusive).
+    pub end: usize,
+    /// The key's text after undoing any encoding.
+    pub secret: Vec<u8>,
+    /// The encoding the key was found in.
+    pub encoding: Encoding,
+    /// Where the key was published, when it is a well-known example or demo key.
+    pub published: Option<String>,
+    /// The project the key belongs to, when the key or its file tells (Supabase ref).
+    pub project: Option<String>,
+    /// How the rule was chosen among rules sharing the prefix.
+    pub decision: Decision,
+    /// Other rules the key may belong to, when the choice was a guess.
+    pub alternatives: Vec<usize>,
+}
+
+/// The result of matching one input.
+#[derive(Debug)]
+pub struct Scanned<'a> {
+    /// The text the hits' offsets refer to: the input, or its UTF-8 decoding when the input
+    /// was UTF-16. Lines and code points are those of the input either way.
+    pub text: Cow<'a, [u8]>,
+    /// Whether the input was UTF-16.
+    pub utf16: bool,
+    /// Hits, ordered by offset.
+    pub hits: Vec<Hit>,
+}
+
+/// What an automaton pattern stands for.
+#[derive(Clone, Debug, Default)]
+struct Literal {
+    /// Rule indices whose key literal this is (or starts with), with the literal's length.
+    rules: Vec<usize>,
+    len: usize,
+    anchor: Anchor,
+    /// The pattern is the base64 form of a key literal.
+    base64: bool,
+}
+
+/// Finds keys in bytes. Cheap to share between threads.
+#[derive(Clone, Debug)]
+pub struct Matcher {
+    rules: RuleSet,
+    ac: AhoCorasick,
+    literals: Vec<Literal>,
+}
+
+impl Matcher {
+    /// Builds the automaton over every rule's literals and their base64 forms.
+    pub fn new(rules: RuleSet) -> Matcher {
+        let mut patterns: Vec<Vec<u8>> = Vec::new();
+        let mut literals: Vec<Literal> = Vec::new();
+        let mut slot = |bytes: &[u8], patterns: &mut Vec<Vec<u8>>| -> usize {
+            match patterns.iter().position(|p| p == bytes) {
+                Some(i) => i,
+                None => {
+                    patterns.push(bytes.to_vec());
+                    literals.push(Literal::default());
+                    patterns.len() - 1
+                }
+            }
+        };
+        let mut keyed: Vec<(usize, usize)> = Vec::new(); // (pattern, rule)
+        let mut b64: Vec<usize> = Vec::new();
+        for (ri, rule) in rules.rules.iter().enumerate() {
+            for p in &rule.prefixes {
+                keyed.push((slot(p.as_bytes(), &mut patterns), ri));
+                for enc in decode::base64_literals(p.as_bytes(), 3) {
+                    b64.push(slot(&enc, &mut patterns));
+                }
+            }
+        }
+        for (pi, ri) in keyed {
+            let rule = &rules.rules[ri];
+            // A prefix literal that extends another: when the longer one is found, the
+            // shorter one's rules apply too (leftmost-longest reports only the longer).
+            let l = &mut literals[pi];
+            l.len = patterns[pi].len();
+            l.anchor = rule.anchor;
+            if !l.rules.contains(&ri) {
+                l.rules.push(ri);
+            }
+        }
+        for pi in 0..patterns.len() {
+            for pj in 0..patterns.len() {
+                if pi != pj
+                    && literals[pj].anchor == Anchor::Prefix
+                    && !literals[pj].rules.is_empty()
+                    && patterns[pi].starts_with(&patterns[pj])
+                {
+                    let extra = literals[pj].rules.clone();
+                    for r in extra {
+                        if !literals[pi].rules.contains(&r) {
+                            literals[pi].rules.push(r);
+                        }
+                    }
+                }
+            }
+        }
+        for pi in b64 {
+            literals[pi].base64 = true;
+        }
+        let ac = AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostLongest)
+            .kind(Some(AhoCorasickKind::DFA))
+            .build(&patterns)
+            .or_else(|_| {
+                AhoCorasick::builder()
+                    .match_kind(MatchKind::LeftmostLongest)
+                    .build(&patterns)
+            })
+            .expect("rule literals always build an automaton");
+        Matcher {
+            rules,
+            ac,
+            literals,
+        }
+    }
+
+    /// The rules this matcher was built from.
+    pub fn rules(&self) -> &RuleSet {
+        &self.rules
+    }
+
+    /// Finds every key in `bytes`, undoing UTF-16, base64 and string escapes.
+    pub fn scan<'a>(&self, bytes: &'a [u8]) -> Scanned<'a> {
+        let (text, utf16) = match decode::detect_utf16(bytes) {
+            Some(order) => (Cow::Owned(decode::decode_utf16(bytes, order)), true),
+            None => (Cow::Borrowed(bytes), false),
+        };
+        let mut hits = self.find(&text, 0);
+        if utf16 {
+            for h in &mut hits {
+                if h.encoding == crate::vocab::Encoding::Plain {
+                    h.encoding = crate::vocab::Encoding::Utf16;
+                }
+            }
+        }
+        Scanned { text, utf16, hits }
+    }
+
+    /// Runs every rule's examples through the whole matcher (prefilter included): each example
+    /// must give exactly one hit, of its rule, with the example's environment; each negative
+    /// example must give none. Returns one line per failure.
+    pub fn check_examples(&self) -> Result<(), Vec<String>> {
+        let mut failures = Vec::new();
+        for rule in &self.rules.rules {
+            let has_markers = rule.live.is_some() || rule.test.is_some();
+            if rule.examples.is_empty() {
+                failures.push(format!("{}: no examples", rule.id));
+            }
+            for ex in &rule.examples {
+                let text = crate::rules::unsplit(&ex.text);
+                let hits = self.scan(text.as_bytes()).hits;
+                let found: Vec<&str> = hits
+                    .iter()
+                    .map(|h| self.rules.rules[h.rule].id.as_str())
+                    .collect();
+                if found != [rule.id.as_str()] {
+                    failures.push(format!(
+                        "{}: example {:?} gave {:?}",
+                        rule.id, ex.text, found
+                    ));
+                    continue;
+                }
+                let env = rule.environment(&hits[0].secret);
+                match ex.environment {
+                    Some(want) if want != env => failures.push(format!(
+                        "{}: example {:?} has environment {env}, expected {want}",
+                        rule.id, ex.text
+                    )),
+                    None if has_markers => failures.push(format!(
+                        "{}: example {:?} must state its environment",
+                        rule.id, ex.text
+                    )),
+                    _ => {}
+                }
+            }
+            for neg in &rule.negative_examples {
+                let hits = self.scan(crate::rules::unsplit(neg).as_bytes()).hits;
+                if !hits.is_empty() {
+                    let found: Vec<&str> = hits
+                        .iter()
+                        .map(|h| self.rules.rules[h.rule].id.as_str())
+                        .collect();
+                    failures.push(format!(
+                        "{}: negative example {neg:?} gave {found:?}",
+                        rule.id
+                    ));
+                }
+            }
+        }
+        if failures.is_empty() {
+            Ok(())
+        } else {
+            Err(failures)
+        }
+    }
+
+    fn find(&self, hay: &[u8], depth: u8) -> Vec<Hit> {
+        let mut raw = Vec::new();
+        let mut pos = 0;
+        let mut decoded_until = 0;
+        while pos < hay.len() {
+            let Some(m) = self.ac.find(Input::new(hay).span(pos..hay.len())) else {
+                break;
+            };
+            pos = m.start() + 1;
+            let lit = &self.literals[m.pattern().as_usize()];
+            for &ri in &lit.rules {
+                if let Some(h) = self.confirm(hay, m.start(), lit.len, ri) {
+                    raw.push(h);
+                }
+            }
+            if lit.base64 && depth == 0 && m.start() >= decoded_until {
+                let (s, e) = decode::base64_run(hay, m.start(), BASE64_RUN_LIMIT);
+                decoded_until = e;
+                if e - s >= BASE64_RUN_MIN {
+                    raw.extend(self.find_base64(hay, s, e, depth));
+                }
+            }
+        }
+        resolve::resolve(raw, hay, &self.rules)
+    }
+
+    /// Decodes the base64 run `hay[s..e]` (trying each start alignment, since the run may be
+    /// glued to other base64-alphabet text) and maps the keys inside to the run's span.
+    fn find_base64(&self, hay: &[u8], s: usize, e: usize, depth: u8) -> Vec<Hit> {
+        for skip in 0..4 {
+            if e - (s + skip) < BASE64_RUN_MIN {
+                break;
+            }
+            let Some(decoded) = decode::decode_base64_text(&hay[s + skip..e]) else {
+                continue;
+            };
+            let inner = self.find(&decoded, depth + 1);
+            if inner.is_empty() {
+                continue;
+            }
+            return inner
+                .into_iter()
+                .map(|mut h| {
+                    h.start = s + skip;
+                    h.end = e;
+                    h.encoding = Encoding::Base64;
+                    h
+                })
+                .collect();
+        }
+        Vec::new()
+    }
+
+    /// Checks a candidate: boundaries, the rule's pattern, placeholders, the validator.
+    fn confirm(&self, hay: &[u8], at: usize, lit_len: usize, ri: usize) -> Option<Hit> {
+        let rule = &self.rules.rules[ri];
+        let (start, end, secret, encoding) = match rule.anchor {
+            Anchor::Prefix => {
+                if !left_boundary(hay, at, rule) {
+                    return None;
+                }
+                let cap = hay.len().min(at + rule.max_len);
+                let plain = rule.pattern.find(&hay[at..cap]).map(|m| at + m.end());
+                match plain {
+                    Some(end) if hay.get(end) != Some(&b'\\') => {
+                        if !right_boundary(hay, end, rule) {
+                            return None;
+                        }
+                        (at, end, Cow::Borrowed(&hay[at..end]), Encoding::Plain)
+                    }
+                    _ => {
+                        let (end, key) = self.confirm_escaped(hay, at, rule)?;
+                        let encoding = if key == hay[at..end] {
+                            Encoding::Plain
+                        } else {
+                            Encoding::Escaped
+                        };
+                        (at, end, Cow::Owned(key), encoding)
+                    }
+                }
+            }
+            Anchor::Suffix => {
+                let lit_end = at + lit_len;
+                let floor = lit_end.saturating_sub(rule.max_len);
+                let m = rule.pattern.find(&hay[floor..lit_end])?;
+                let start = floor + m.start();
+                if !left_boundary(hay, start, rule) || !right_boundary(hay, lit_end, rule) {
+                    return None;
+                }
+                (
+                    start,
+                    lit_end,
+                    Cow::Borrowed(&hay[start..lit_end]),
+                    Encoding::Plain,
+                )
+            }
+        };
+        let body = body_of(rule, &secret);
+        let structural = rule.validator.as_ref().is_some_and(|v| v.is_structural());
+        if !structural && validate::is_placeholder(body, rule.min_entropy) {
+            return None;
+        }
+        let validated = match &rule.validator {
+            Some(v) => validate::validate(v, &secret, body, hay)?,
+            None => validate::Validated::default(),
+        };
+        let digest: [u8; 32] = Sha256::digest(&secret).into();
+        let published = match self.rules.published.get(&digest) {
+            Some(p) => Some(p.source.clone()),
+            None if validated.demo => Some(format!(
+                "{} demo key (local development and self-hosting templates)",
+                self.rules.provider(rule).display
+            )),
+            None => None,
+        };
+        Some(Hit {
+            rule: ri,
+            start,
+            end,
+            secret: secret.into_owned(),
+            encoding,
+            published,
+            project: validated.project,
+            decision: Decision::Only,
+            alternatives: Vec::new(),
+        })
+    }
+
+    /// The key at `at` with JSON/JavaScript escapes undone: its encoded end and decoded text.
+    fn confirm_escaped(&self, hay: &[u8], at: usize, rule: &Rule) -> Option<(usize, Vec<u8>)> {
+        let cap = hay.len().min(at + rule.max_len.saturating_mul(6));
+        let u = decode::unescape(&hay[at..cap])?;
+        let m = rule.pattern.find(&u.text)?;
+        if u.text
+            .get(m.end())
+            .is_some_and(|&c| rule.charset.contains(c))
+        {
+            return None;
+        }
+        let end = at + u.map[m.end()];
+        if truncated(hay, end) {
+            return None;
+        }
+        Some((end, u.text[..m.end()].to_vec()))
+    }
+}
+
+/// The key minus its literal: what placeholder and entropy checks look at.
+fn body_of<'k>(rule: &Rule, key: &'k [u8]) -> &'k [u8] {
+    let lit = rule
+        .prefixes
+        .iter()
+        .map(|p| p.as_bytes())
+        .find(|p| match rule.anchor {
+            Anchor::Prefix => key.starts_with(p),
+            Anchor::Suffix => key.ends_with(p),
+        });
+    match (lit, rule.anchor) {
+        (Some(p), Anchor::Prefix) => &key[p.len()..],
+        (Some(p), Anchor::Suffix) => &key[..key.len() - p.len()],
+        (None, _) => key,
+    }
+}
+
+/// The byte before a key must not continue a word or the key's alphabet (base64 padding,
+/// which only ends a value, is no continuation: `KEY=whsec_…`). A letter that ends a string
+/// escape (`\n`) does not count.
+fn left_boundary(hay: &[u8], start: usize, rule: &Rule) -> bool {
+    let Some(&prev) = start.checked_sub(1).and_then(|i| hay.get(i)) else {
+        return true;
+    };
+    let continues = prev.is_ascii_alphanumeric()
+        || prev == b'_'
+        || (prev != b'=' && rule.charset.contains(prev));
+    if !continues {
+        return true;
+    }
+    let escaped = start >= 2
+        && hay[start - 2] == b'\\'
+        && matches!(prev, b'n' | b'r' | b't')
+        && (start < 3 || hay[start - 3] != b'\\');
+    escaped
+}
+
+/// The byte after a key must not continue its alphabet, and the key must not be shown cut
+/// off (`sk_live_51Ab…`, `…***`).
+fn right_boundary(hay: &[u8], end: usize, rule: &Rule) -> bool {
+    match hay.get(end) {
+        Some(&c) if rule.charset.contains(c) => false,
+        _ => !truncated(hay, end),
+    }
+}
+
+fn truncated(hay: &[u8], end: usize) -> bool {
+    let rest = &hay[end..];
+    rest.starts_with(b"...") || rest.starts_with("\u{2026}".as_bytes()) || rest.starts_with(b"***")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn matcher() -> Matcher {
+        Matcher::new(RuleSet::builtin().unwrap())
+    }
+
+    fn key(parts: &[&str]) -> String {
+        parts.concat()
+    }
+
+    #[test]
+    fn matcher_is_send_and_sync() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<Matcher>();
+        assert_send_sync::<RuleSet>();
+    }
+
+    #[test]
+    fn finds_a_stripe_key_with_offsets() {
+        let m = matcher();
+        let k = key(&["sk_live_", "ErQHQwjyaxErPZDS3MoJaQNj"]);
+        let text = format!("x = \"{k}\"\n");
+        let s = m.scan(text.as_bytes());
+        assert_eq!(s.hits.len(), 1);
+        let h = &s.hits[0];
+        assert_eq!(m.rules().rules[h.rule].id, "stripe-secret-key");
+        assert_eq!((h.start, h.end), (5, 5 + k.len()));
+        assert_eq!(h.secret, k.as_bytes());
+    }
+
+    #[test]
+    fn base64_value_is_decoded() {
+        use base64::Engine as _;
+        let m = matcher();
+        let k = key(&["re_", "N24nDGTE_7THxUDUb27c6kwViq4Vdkdxo"]);
+        let enc = base64::engine::general_purpose::STANDARD.encode(format!("RESEND={k}\n"));
+        let text = format!("data:\n  env: {enc}\n");
+        let s = m.scan(text.as_bytes());
+        assert_eq!(s.hits.len(), 1, "{text}");
+        assert_eq!(s.hits[0].encoding, Encoding::Base64);
+        assert_eq!(s.hits[0].secret, k.as_bytes());
+        assert_eq!(s.hits[0].start, text.find(&enc).unwrap());
+    }
+
+    #[test]
+    fn escaped_slash_is_undone() {
+        let m = matcher();
+        let text = key(&[
+            r#"{"secret":"whsec_"#,
+            r#"BhsV+7V\/awWDoLtuW8UONMgJll6oLJ43"}"#,
+        ]);
+        let s = m.scan(text.as_bytes());
+        assert_eq!(s.hits.len(), 1, "{text}");
+        assert_eq!(s.hits[0].encoding, Encoding::Escaped);
+        assert_eq!(
+            s.hits[0].secret,
+            key(&["whsec_", "BhsV+7V/awWDoLtuW8UONMgJll6oLJ43"]).as_bytes()
+        );
+        assert_eq!(s.hits[0].end, text.len() - 2);
+    }
+
+    #[test]
+    fn utf16_text_is_decoded() {
+        let m = matcher();
+        let k = key(&["GOCSPX-", "lztMkxMlT8XXZO2fGfDb7CgWDl2y"]);
+        let text = format!("secret={k}\r\n");
+        let mut bytes = vec![0xFF, 0xFE];
+        bytes.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+        let s = m.scan(&bytes);
+        assert!(s.utf16);
+        assert_eq!(s.hits.len(), 1);
+        assert_eq!(s.hits[0].encoding, Encoding::Utf16);
+        assert_eq!(s.hits[0].secret, k.as_bytes());
+    }
+
+    #[test]
+    fn word_boundaries_hold() {
+        let m = matcher();
+        let k = key(&["re_", "N24nDGTE_7THxUDUb27c6kwViq4Vdkdxo"]);
+        for text in [format!("pu{k}"), format!("{k}x"), format!("x_{k}")] {
+            assert!(m.scan(text.as_bytes()).hits.is_empty(), "{text}");
+        }
+        assert_eq!(m.scan(format!("\\n{k}").as_bytes()).hits.len(), 1);
+    }
+}
+
+#[cfg(test)]
+mod rule_examples {
+    use super::*;
+
+    /// Every example of every built-in rule matches exactly once with the right rule and
+    /// environment; every negative example matches nothing.
+    #[test]
+    fn builtin_rule_examples_hold() {
+        let m = Matcher::new(RuleSet::builtin().unwrap());
+        if let Err(failures) = m.check_examples() {
+            panic!("{} failures:\n{}", failures.len(), failures.join("\n"));
+        }
+    }
+}

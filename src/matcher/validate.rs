@@ -1,0 +1,286 @@
+//! Checks that run on a pattern match before it becomes a hit: placeholder and entropy
+//! rejection of the key body, and the structural validators rules name (JWT claims, Clerk
+//! publishable key structure, Supabase key checksums).
+
+use crate::rules::Validator;
+use base64::Engine as _;
+use base64::engine::general_purpose::{STANDARD_NO_PAD_INDIFFERENT, URL_SAFE_NO_PAD_INDIFFERENT};
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+/// What a passing validator learned about the key.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Validated {
+    /// The key is a well-known demo value (Supabase `supabase-demo` issuer).
+    pub demo: bool,
+    /// The project the key belongs to (Supabase project ref), when it can be told.
+    pub project: Option<String>,
+}
+
+/// Runs a rule's validator on a matched key. `None` rejects the match.
+pub fn validate(validator: &Validator, key: &[u8], body: &[u8], hay: &[u8]) -> Option<Validated> {
+    match validator {
+        Validator::Jwt { issuer, role } => jwt(key, issuer, role),
+        Validator::ClerkPublishableKey => clerk_publishable(body).then(Validated::default),
+        Validator::SupabaseChecksum => Some(Validated {
+            demo: false,
+            project: supabase_project(key, hay),
+        }),
+    }
+}
+
+#[derive(Deserialize)]
+struct JwtHeader {
+    alg: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct JwtClaims {
+    iss: Option<String>,
+    role: Option<String>,
+    #[serde(rename = "ref")]
+    project: Option<String>,
+}
+
+/// An HS256 JWT whose payload has `iss` = `issuer` (or the demo issuer `<issuer>-demo`) and
+/// `role` = `role`.
+fn jwt(key: &[u8], issuer: &str, role: &str) -> Option<Validated> {
+    let mut parts = key.split(|&b| b == b'.');
+    let (header, payload) = (parts.next()?, parts.next()?);
+    let header: JwtHeader = serde_json::from_slice(&b64url(header)?).ok()?;
+    if header.alg.as_deref() != Some("HS256") {
+        return None;
+    }
+    let claims: JwtClaims = serde_json::from_slice(&b64url(payload)?).ok()?;
+    if claims.role.as_deref() != Some(role) {
+        return None;
+    }
+    let iss = claims.iss?;
+    let demo = iss.strip_prefix(issuer) == Some("-demo");
+    if iss != issuer && !demo {
+        return None;
+    }
+    let project = claims.project.filter(|r| is_project_ref(r.as_bytes()));
+    Some(Validated { demo, project })
+}
+
+fn b64url(text: &[u8]) -> Option<Vec<u8>> {
+    let trimmed = text.strip_suffix(b"==").unwrap_or(text);
+    let trimmed = trimmed.strip_suffix(b"=").unwrap_or(trimmed);
+    URL_SAFE_NO_PAD_INDIFFERENT.decode(trimmed).ok()
+}
+
+/// A Clerk publishable key body: base64 of a host name containing a `.`, followed by `$`.
+fn clerk_publishable(body: &[u8]) -> bool {
+    let Ok(decoded) = STANDARD_NO_PAD_INDIFFERENT.decode(body.trim_ascii_end()) else {
+        return false;
+    };
+    let Some(host) = decoded.strip_suffix(b"$") else {
+        return false;
+    };
+    host.len() >= 4
+        && host.contains(&b'.')
+        && host
+            .iter()
+            .all(|&c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'.' || c == b'-')
+        && !host.starts_with(b".")
+        && !host.ends_with(b".")
+}
+
+/// A Supabase project ref: 20 lowercase letters.
+pub fn is_project_ref(r: &[u8]) -> bool {
+    r.len() == 20 && r.iter().all(u8::is_ascii_lowercase)
+}
+
+/// The project whose ref, found in the same file (`https://<ref>.supabase.co`), verifies the
+/// checksum of a new-style Supabase key: the last 8 characters are the first 8 of
+/// base64url(SHA-256(`<ref>|<prefix><random>`)).
+fn supabase_project(key: &[u8], hay: &[u8]) -> Option<String> {
+    let (head, checksum) = key.split_at(key.len().checked_sub(9)?);
+    let checksum = checksum.strip_prefix(b"_")?;
+    for r in project_refs(hay) {
+        let mut h = Sha256::new();
+        h.update(r);
+        h.update(b"|");
+        h.update(head);
+        let digest = h.finalize();
+        let encoded = URL_SAFE_NO_PAD_INDIFFERENT.encode(digest.as_slice());
+        if encoded.as_bytes().get(..8) == Some(checksum) {
+            return Some(String::from_utf8_lossy(r).into_owned());
+        }
+    }
+    None
+}
+
+/// Every distinct project ref named by a Supabase URL in `hay`.
+pub fn project_refs(hay: &[u8]) -> Vec<&[u8]> {
+    let mut out: Vec<&[u8]> = Vec::new();
+    for at in memchr::memmem::find_iter(hay, b".supabase.co") {
+        if at < 20 {
+            continue;
+        }
+        let r = &hay[at - 20..at];
+        let before = at.checked_sub(21).map(|i| hay[i]);
+        if is_project_ref(r)
+            && !before.is_some_and(|c| c.is_ascii_alphanumeric())
+            && !out.contains(&r)
+        {
+            out.push(r);
+        }
+    }
+    out
+}
+
+/// Whether a key body is a placeholder rather than a key: template words, runs of one
+/// character, sequences such as `123456` or `abcdef`, or too little entropy.
+pub fn is_placeholder(body: &[u8], min_entropy: f64) -> bool {
+    has_long_run(body)
+        || has_sequence(body)
+        || has_template_word(body)
+        || entropy(body) < min_entropy
+}
+
+fn has_long_run(body: &[u8]) -> bool {
+    let mut run = 1;
+    for w in body.windows(2) {
+        run = if w[0].eq_ignore_ascii_case(&w[1]) {
+            run + 1
+        } else {
+            1
+        };
+        if run >= 5 {
+            return true;
+        }
+    }
+    false
+}
+
+fn has_sequence(body: &[u8]) -> bool {
+    let (mut up, mut down) = (1, 1);
+    for w in body.windows(2) {
+        let (a, b) = (w[0].to_ascii_lowercase(), w[1].to_ascii_lowercase());
+        let alnum = a.is_ascii_alphanumeric() && b.is_ascii_alphanumeric();
+        up = if alnum && b == a.wrapping_add(1) {
+            up + 1
+        } else {
+            1
+        };
+        down = if alnum && a == b.wrapping_add(1) {
+            down + 1
+        } else {
+            1
+        };
+        if up >= 6 || down >= 6 {
+            return true;
+        }
+    }
+    false
+}
+
+const TEMPLATE_WORDS: &[&[u8]] = &[
+    b"your",
+    b"example",
+    b"replace",
+    b"placeholder",
+    b"changeme",
+    b"insert",
+    b"redacted",
+    b"dummy",
+    b"sample",
+    b"secret",
+    b"apikey",
+    b"here",
+    b"todo",
+    b"fixme",
+    b"test",
+];
+
+/// A template word that starts the body or stands between delimiters (`your_key_here`).
+fn has_template_word(body: &[u8]) -> bool {
+    let lower = body.to_ascii_lowercase();
+    let delim = |c: Option<&u8>| c.is_none_or(|&c| matches!(c, b'_' | b'-' | b'.'));
+    TEMPLATE_WORDS.iter().any(|word| {
+        memchr::memmem::find_iter(&lower, word).any(|at| {
+            let left = at > 0 && delim(lower.get(at - 1));
+            let right = delim(lower.get(at + word.len()));
+            at == 0 || (left && right)
+        })
+    })
+}
+
+/// Shannon entropy in bits per byte.
+pub fn entropy(body: &[u8]) -> f64 {
+    if body.is_empty() {
+        return 0.0;
+    }
+    let mut counts = [0u32; 256];
+    for &b in body {
+        counts[b as usize] += 1;
+    }
+    let n = body.len() as f64;
+    counts
+        .iter()
+        .filter(|&&c| c > 0)
+        .map(|&c| {
+            let p = c as f64 / n;
+            -p * p.log2()
+        })
+        .sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_are_rejected() {
+        for body in [
+            &b"xxxxxxxxxxxxxxxxxxxxxxxx"[..],
+            b"000000000000000000000000",
+            b"1234567890abcdefghijklmn",
+            b"your_key_here_0123",
+            b"YOURSECRETKEYGOESHEREAB",
+            b"abababababababababababab",
+            b"REPLACE_ME_WITH_REAL_KEY",
+        ] {
+            assert!(
+                is_placeholder(body, 3.0),
+                "{}",
+                String::from_utf8_lossy(body)
+            );
+        }
+    }
+
+    #[test]
+    fn random_bodies_are_kept() {
+        for body in [
+            &b"ErQHQwjyaxErPZDS3MoJaQNj"[..],
+            b"gNSWPH8prVqsUeQCtDR3zzX6",
+            b"N24nDGTE_7THxUDUb27c6kwViq4Vdkdxo",
+            b"lztMkxMlT8XXZO2fGfDb7CgWDl2y",
+            b"81fbd145d5be01ce07255f78ffd31c2cb44c582a",
+        ] {
+            assert!(
+                !is_placeholder(body, 3.0),
+                "{}",
+                String::from_utf8_lossy(body)
+            );
+        }
+    }
+
+    #[test]
+    fn clerk_structure() {
+        let enc = STANDARD_NO_PAD_INDIFFERENT.encode(b"clerk.fakeshop.dev$");
+        assert!(clerk_publishable(enc.as_bytes()));
+        let enc = STANDARD_NO_PAD_INDIFFERENT.encode(b"clerk.fakeshop.dev");
+        assert!(!clerk_publishable(enc.as_bytes()));
+        let enc = STANDARD_NO_PAD_INDIFFERENT.encode(b"clerk$fake.dev$");
+        assert!(!clerk_publishable(enc.as_bytes()));
+    }
+
+    #[test]
+    fn project_refs_are_found_in_urls() {
+        let hay = b"url = 'https://qwertyuiopasdfghjklz.supabase.co' and xqwertyuiopasdfghjklzq.supabase.co";
+        assert_eq!(project_refs(hay), vec![&b"qwertyuiopasdfghjklz"[..]]);
+    }
+}

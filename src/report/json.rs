@@ -1,0 +1,205 @@
+//! The JSON report: one object, `{"version": 1, "tool": {…}, "findings": […],
+//! "notifications": […], "stats": {…}}`. Each finding carries the SARIF properties plus
+//! `ruleId`, `path`, `line`, `column`, `message`. Field names are camelCase; the schema is
+//! documented in the README.
+
+use super::{Context, shown_secret, shown_snippet};
+use crate::finding::Finding;
+use crate::scan::{Notification, Outcome};
+use crate::vocab::{Class, Encoding, Environment, Exposure, Kind, Severity, Verdict};
+use serde::Serialize;
+use std::io::{self, Write};
+
+/// The version of the JSON schema; bumped on incompatible changes.
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Serialize)]
+struct Report<'a> {
+    version: u32,
+    tool: Tool,
+    findings: Vec<JsonFinding<'a>>,
+    notifications: Vec<JsonNotification<'a>>,
+    stats: Stats,
+}
+
+#[derive(Serialize)]
+struct Tool {
+    name: &'static str,
+    version: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Stats {
+    scanned: u64,
+    bytes: u64,
+    skipped: u64,
+    complete: bool,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct JsonFinding<'a> {
+    rule_id: &'a str,
+    provider: &'a str,
+    kind: Kind,
+    class: Class,
+    environment: Environment,
+    verdict: Verdict,
+    severity: Severity,
+    exposure: Exposure,
+    path: &'a str,
+    line: usize,
+    column: usize,
+    end_line: usize,
+    end_column: usize,
+    message: &'a str,
+    redacted: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    secret: Option<&'a str>,
+    secret_sha256: &'a str,
+    fingerprint: &'a str,
+    encoding: Encoding,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    snippet: Option<&'a str>,
+    warnings: Vec<JsonWarning<'a>>,
+    runbook: &'a str,
+    runbooks: &'a [String],
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    alternative_providers: &'a [String],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    project: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    published: Option<&'a str>,
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    history: Option<History<'a>>,
+}
+
+/// Provenance fields of history findings, flattened into the finding.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct History<'a> {
+    pub commit: Option<&'a str>,
+    pub author: Option<&'a str>,
+    pub date: Option<&'a str>,
+    pub commits: Vec<IntroducingCommit<'a>>,
+    pub paths: &'a [String],
+    pub refs: &'a [String],
+    pub at_head: bool,
+    pub blob: &'a str,
+}
+
+/// One commit that introduced a secret, with the paths it had there.
+#[derive(Serialize)]
+pub(crate) struct IntroducingCommit<'a> {
+    pub commit: &'a str,
+    pub paths: &'a [String],
+}
+
+impl<'a> History<'a> {
+    pub(crate) fn of(f: &'a Finding) -> Option<History<'a>> {
+        let p = f.provenance.as_ref()?;
+        Some(History {
+            commit: p.commit.as_deref(),
+            author: p.author.as_deref(),
+            date: p.date.as_deref(),
+            commits: p
+                .commits
+                .iter()
+                .map(|(c, paths)| IntroducingCommit { commit: c, paths })
+                .collect(),
+            paths: &p.paths,
+            refs: &p.refs,
+            at_head: p.at_head,
+            blob: &p.blob,
+        })
+    }
+}
+
+#[derive(Serialize)]
+pub(crate) struct JsonWarning<'a> {
+    pub code: &'a str,
+    pub message: &'a str,
+}
+
+#[derive(Serialize)]
+struct JsonNotification<'a> {
+    level: &'static str,
+    code: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    subject: Option<&'a str>,
+    message: &'a str,
+}
+
+/// Warnings of a finding in wire form.
+pub(crate) fn warnings(f: &Finding) -> Vec<JsonWarning<'_>> {
+    f.warnings
+        .iter()
+        .map(|w| JsonWarning {
+            code: w.code,
+            message: &w.message,
+        })
+        .collect()
+}
+
+fn notification(n: &Notification) -> JsonNotification<'_> {
+    JsonNotification {
+        level: n.level.as_str(),
+        code: n.code,
+        subject: n.subject.as_deref(),
+        message: &n.message,
+    }
+}
+
+/// Writes the JSON report, pretty-printed, with a trailing newline.
+pub fn write(out: &mut dyn Write, outcome: &Outcome, ctx: &Context<'_>) -> io::Result<()> {
+    let report = Report {
+        version: SCHEMA_VERSION,
+        tool: Tool {
+            name: "leakscope",
+            version: env!("CARGO_PKG_VERSION"),
+        },
+        findings: outcome
+            .findings
+            .iter()
+            .map(|f| JsonFinding {
+                rule_id: &f.rule_id,
+                provider: &f.provider,
+                kind: f.kind,
+                class: f.class,
+                environment: f.environment,
+                verdict: f.verdict,
+                severity: f.severity,
+                exposure: f.exposure,
+                path: &f.path,
+                line: f.location.line,
+                column: f.location.column,
+                end_line: f.location.end_line,
+                end_column: f.location.end_column,
+                message: &f.message,
+                redacted: &f.redacted,
+                secret: ctx.show_secrets.then(|| shown_secret(f, ctx)),
+                secret_sha256: &f.secret_sha256,
+                fingerprint: &f.fingerprint,
+                encoding: f.encoding,
+                snippet: shown_snippet(f, ctx),
+                warnings: warnings(f),
+                runbook: f.runbooks.first().map_or("", String::as_str),
+                runbooks: &f.runbooks,
+                alternative_providers: &f.alternatives,
+                project: f.project.as_deref(),
+                published: f.published.as_deref(),
+                history: History::of(f),
+            })
+            .collect(),
+        notifications: outcome.notifications.iter().map(notification).collect(),
+        stats: Stats {
+            scanned: outcome.stats.scanned,
+            bytes: outcome.stats.bytes,
+            skipped: outcome.stats.skipped,
+            complete: outcome.complete(),
+        },
+    };
+    serde_json::to_writer_pretty(&mut *out, &report)?;
+    writeln!(out)
+}

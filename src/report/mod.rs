@@ -1,0 +1,100 @@
+//! Reports: one module per format, all fed the same sorted [`Outcome`].
+//!
+//! Secrets are redacted in every format unless the user opted in with `--show-secrets`.
+
+pub mod json;
+pub mod markdown;
+pub mod sarif;
+pub mod text;
+
+use crate::rules::RuleSet;
+use crate::runbook::Runbooks;
+use crate::scan::Outcome;
+use std::io;
+use termcolor::WriteColor;
+
+/// The output formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Readable text, coloured on a terminal.
+    Text,
+    /// One JSON object (`version`, `tool`, `findings`, `notifications`).
+    Json,
+    /// SARIF 2.1.0, for GitHub code scanning and other viewers.
+    Sarif,
+    /// A Markdown incident report with a rotation plan.
+    Markdown,
+}
+
+/// Which command produced the outcome; formats group and word things accordingly.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// Files on disk or stdin.
+    Scan,
+    /// Git history.
+    History,
+    /// The git index, before a commit.
+    Staged,
+}
+
+/// The revision a git scan looked at, for SARIF `versionControlProvenance`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Revision {
+    /// Remote URL when the repository has one, else its path.
+    pub repository: String,
+    /// Full id of the commit HEAD pointed at.
+    pub commit: Option<String>,
+    /// The branch HEAD pointed at.
+    pub branch: Option<String>,
+}
+
+/// Everything a report needs besides the outcome.
+pub struct Context<'a> {
+    /// The rules the scan used (SARIF lists them).
+    pub rules: &'a RuleSet,
+    /// Runbooks (SARIF help, Markdown plan).
+    pub runbooks: &'a Runbooks,
+    /// Print full secrets.
+    pub show_secrets: bool,
+    /// Which command ran.
+    pub mode: Mode,
+    /// History and staged: the revision scanned.
+    pub revision: Option<Revision>,
+    /// The exit code the run will end with (SARIF invocation).
+    pub exit_code: i32,
+}
+
+/// Writes `outcome` in `format`.
+pub fn write(
+    format: Format,
+    out: &mut dyn WriteColor,
+    outcome: &Outcome,
+    ctx: &Context<'_>,
+) -> io::Result<()> {
+    match format {
+        Format::Text => text::write(out, outcome, ctx),
+        Format::Json => json::write(out, outcome, ctx),
+        Format::Sarif => sarif::write(out, outcome, ctx),
+        Format::Markdown => markdown::write(out, outcome, ctx),
+    }
+}
+
+/// The secret as a report shows it: redacted unless `--show-secrets`.
+pub fn shown_secret<'f>(f: &'f crate::finding::Finding, ctx: &Context<'_>) -> &'f str {
+    if ctx.show_secrets {
+        f.secret.expose()
+    } else {
+        &f.redacted
+    }
+}
+
+/// The finding's line as a report shows it.
+pub fn shown_snippet<'f>(f: &'f crate::finding::Finding, ctx: &Context<'_>) -> Option<&'f str> {
+    f.snippet.as_ref().map(|s| {
+        if ctx.show_secrets {
+            s.raw.as_str()
+        } else {
+            s.redacted.as_str()
+        }
+    })
+}

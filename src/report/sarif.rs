@@ -1,0 +1,319 @@
+//! The SARIF 2.1.0 report, shaped for GitHub code scanning: one run, `tool.driver.rules` built
+//! from the rules loaded (with the runbook as `help.markdown`), results with `%SRCROOT%`-relative
+//! locations, `partialFingerprints["leakscope/v1"]`, and the finding's vocabulary in
+//! `properties`. Scan problems go to `invocations[0].toolExecutionNotifications`.
+
+use super::{Context, Mode, json::History};
+use crate::finding::Finding;
+use crate::rules::Rule;
+use crate::scan::{Level, Outcome};
+use crate::vocab::{Class, Severity};
+use serde_json::{Value, json};
+use serde_sarif::sarif;
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+
+/// The key of our entry in `partialFingerprints`.
+pub const FINGERPRINT_KEY: &str = "leakscope/v1";
+
+/// The SARIF level of a severity.
+pub fn level(severity: Severity) -> sarif::ResultLevel {
+    match severity {
+        Severity::Critical | Severity::High => sarif::ResultLevel::Error,
+        Severity::Medium | Severity::Low => sarif::ResultLevel::Warning,
+        Severity::Info => sarif::ResultLevel::Note,
+    }
+}
+
+/// GitHub's `security-severity` score of a rule, from the severity of an exposed live key.
+fn security_severity(rule: &Rule) -> &'static str {
+    match (rule.class, rule.severity) {
+        (Class::Publishable, _) => "0.1",
+        (_, Severity::Critical) => "9.5",
+        (_, Severity::High) => "8.0",
+        (_, Severity::Medium) => "5.5",
+        (_, Severity::Low) => "2.0",
+        (_, Severity::Info) => "0.1",
+    }
+}
+
+fn text(s: &str) -> sarif::MultiformatMessageString {
+    sarif::MultiformatMessageString::builder().text(s).build()
+}
+
+fn rule_descriptor(rule: &Rule, ctx: &Context<'_>) -> sarif::ReportingDescriptor {
+    let provider = ctx.rules.provider(rule);
+    let help = ctx.runbooks.markdown(&rule.runbook, 2);
+    let help_text = format!(
+        "{} Rotation runbook: `leakscope explain {}`.",
+        rule.description, rule.id
+    );
+    let mut props = BTreeMap::new();
+    props.insert(
+        "security-severity".to_string(),
+        json!(security_severity(rule)),
+    );
+    props.insert("precision".to_string(), json!("high"));
+    props.insert("provider".to_string(), json!(provider.id));
+    props.insert("kind".to_string(), json!(rule.kind));
+    props.insert("class".to_string(), json!(rule.class));
+    sarif::ReportingDescriptor::builder()
+        .id(rule.id.clone())
+        .name(camel(&rule.id))
+        .short_description(text(&rule.name))
+        .full_description(text(&rule.description))
+        .help(
+            sarif::MultiformatMessageString::builder()
+                .text(help_text)
+                .markdown(help)
+                .build(),
+        )
+        .default_configuration(
+            sarif::ReportingConfiguration::builder()
+                .level(json!(level(match rule.class {
+                    Class::Publishable => Severity::Info,
+                    Class::Secret => rule.severity,
+                })))
+                .build(),
+        )
+        .properties(
+            sarif::PropertyBag::builder()
+                .tags(vec![
+                    "security".to_string(),
+                    "secret".to_string(),
+                    "external/cwe/cwe-798".to_string(),
+                    provider.id.clone(),
+                ])
+                .additional_properties(props)
+                .build(),
+        )
+        .build()
+}
+
+/// `stripe-secret-key` → `StripeSecretKey`.
+fn camel(id: &str) -> String {
+    id.split('-')
+        .map(|w| {
+            let mut c = w.chars();
+            match c.next() {
+                Some(f) => f.to_ascii_uppercase().to_string() + c.as_str(),
+                None => String::new(),
+            }
+        })
+        .collect()
+}
+
+fn location(
+    path: &str,
+    f: &Finding,
+    snippet: Option<&str>,
+    message: Option<String>,
+) -> sarif::Location {
+    let loc = f.location;
+    let mut region = sarif::Region::builder()
+        .start_line(loc.line as i64)
+        .start_column(loc.column as i64)
+        .end_line(loc.end_line as i64)
+        .end_column(loc.end_column as i64)
+        .build();
+    if let Some(s) = snippet {
+        region.snippet = Some(sarif::ArtifactContent::builder().text(s).build());
+    }
+    let mut l = sarif::Location::builder()
+        .physical_location(
+            sarif::PhysicalLocation::builder()
+                .artifact_location(
+                    sarif::ArtifactLocation::builder()
+                        .uri(uri(path))
+                        .uri_base_id("%SRCROOT%")
+                        .build(),
+                )
+                .region(region)
+                .build(),
+        )
+        .build();
+    if let Some(m) = message {
+        l.message = Some(sarif::Message::builder().text(m).build());
+    }
+    l
+}
+
+/// A relative path as a URI reference: `/`-separated, percent-encoding what RFC 3986 does not
+/// allow in a path.
+pub fn uri(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for b in path.bytes() {
+        let ok = b.is_ascii_alphanumeric() || b"-._~/!$&'()*+,;=:@".contains(&b);
+        if ok {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+fn properties(f: &Finding, ctx: &Context<'_>) -> sarif::PropertyBag {
+    let mut p: BTreeMap<String, Value> = BTreeMap::new();
+    p.insert("provider".into(), json!(f.provider));
+    p.insert("kind".into(), json!(f.kind));
+    p.insert("environment".into(), json!(f.environment));
+    p.insert("verdict".into(), json!(f.verdict));
+    p.insert("severity".into(), json!(f.severity));
+    p.insert("exposure".into(), json!(f.exposure));
+    p.insert("secretSha256".into(), json!(f.secret_sha256));
+    p.insert("redacted".into(), json!(f.redacted));
+    p.insert("warnings".into(), json!(super::json::warnings(f)));
+    p.insert("encoding".into(), json!(f.encoding));
+    p.insert("runbooks".into(), json!(f.runbooks));
+    if !f.alternatives.is_empty() {
+        p.insert("alternativeProviders".into(), json!(f.alternatives));
+    }
+    if let Some(project) = &f.project {
+        p.insert("project".into(), json!(project));
+    }
+    if ctx.show_secrets {
+        p.insert("secret".into(), json!(f.secret.expose()));
+    }
+    if let Some(h) = History::of(f) {
+        if let Value::Object(map) = json!(h) {
+            p.extend(map);
+        }
+    }
+    sarif::PropertyBag::builder()
+        .additional_properties(p)
+        .build()
+}
+
+/// Writes the SARIF log, pretty-printed, with a trailing newline.
+pub fn write(out: &mut dyn Write, outcome: &Outcome, ctx: &Context<'_>) -> io::Result<()> {
+    let mut rules: Vec<&Rule> = ctx.rules.rules.iter().collect();
+    rules.sort_by(|a, b| a.id.cmp(&b.id));
+    let index: BTreeMap<&str, usize> = rules
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.id.as_str(), i))
+        .collect();
+
+    let results: Vec<sarif::Result> = outcome
+        .findings
+        .iter()
+        .map(|f| {
+            let snippet = super::shown_snippet(f, ctx);
+            let mut fp = BTreeMap::new();
+            fp.insert(FINGERPRINT_KEY.to_string(), f.fingerprint.clone());
+            let mut r = sarif::Result::builder()
+                .rule_id(f.rule_id.clone())
+                .level(level(f.severity))
+                .message(sarif::Message::builder().text(f.message.clone()).build())
+                .locations(vec![location(&f.path, f, snippet, None)])
+                .partial_fingerprints(fp)
+                .properties(properties(f, ctx))
+                .build();
+            if let Some(&i) = index.get(f.rule_id.as_str()) {
+                r.rule_index = Some(i as i64);
+            }
+            if let Some(p) = &f.provenance {
+                let related: Vec<sarif::Location> = p
+                    .commits
+                    .iter()
+                    .flat_map(|(c, paths)| paths.iter().map(move |path| (c, path)))
+                    .filter(|(c, path)| !(Some(*c) == p.commit.as_ref() && **path == f.path))
+                    .enumerate()
+                    .map(|(i, (c, path))| {
+                        let mut l = sarif::Location::builder()
+                            .physical_location(
+                                sarif::PhysicalLocation::builder()
+                                    .artifact_location(
+                                        sarif::ArtifactLocation::builder()
+                                            .uri(uri(path))
+                                            .uri_base_id("%SRCROOT%")
+                                            .build(),
+                                    )
+                                    .build(),
+                            )
+                            .message(
+                                sarif::Message::builder()
+                                    .text(format!("Also entered in commit {c} at {path}."))
+                                    .build(),
+                            )
+                            .build();
+                        l.id = Some(i as i64 + 1);
+                        l
+                    })
+                    .collect();
+                if !related.is_empty() {
+                    r.related_locations = Some(related);
+                }
+            }
+            r
+        })
+        .collect();
+
+    let notifications: Vec<sarif::Notification> = outcome
+        .notifications
+        .iter()
+        .map(|n| {
+            let level = match n.level {
+                Level::Error => "error",
+                Level::Warning => "warning",
+                Level::Note => "note",
+            };
+            let mut props = BTreeMap::new();
+            props.insert("code".to_string(), json!(n.code));
+            if let Some(s) = &n.subject {
+                props.insert("subject".to_string(), json!(s));
+            }
+            sarif::Notification::builder()
+                .level(json!(level))
+                .message(sarif::Message::builder().text(n.message.clone()).build())
+                .properties(
+                    sarif::PropertyBag::builder()
+                        .additional_properties(props)
+                        .build(),
+                )
+                .build()
+        })
+        .collect();
+
+    let driver = sarif::ToolComponent::builder()
+        .name("leakscope")
+        .version(env!("CARGO_PKG_VERSION"))
+        .semantic_version(env!("CARGO_PKG_VERSION"))
+        .rules(
+            rules
+                .iter()
+                .map(|r| rule_descriptor(r, ctx))
+                .collect::<Vec<_>>(),
+        )
+        .build();
+
+    let mut invocation = sarif::Invocation::builder()
+        .execution_successful(outcome.complete())
+        .exit_code(ctx.exit_code as i64)
+        .build();
+    invocation.tool_execution_notifications = Some(notifications);
+
+    let mut run = sarif::Run::builder()
+        .tool(sarif::Tool::builder().driver(driver).build())
+        .results(results)
+        .invocations(vec![invocation])
+        .column_kind(json!("unicodeCodePoints"))
+        .build();
+    if let (Some(rev), Mode::History | Mode::Staged) = (&ctx.revision, ctx.mode) {
+        let mut vcs = sarif::VersionControlDetails::builder()
+            .repository_uri(rev.repository.clone())
+            .build();
+        vcs.revision_id = rev.commit.clone();
+        vcs.branch = rev.branch.clone();
+        run.version_control_provenance = Some(vec![vcs]);
+    }
+
+    let log = sarif::Sarif::builder()
+        .schema(sarif::SCHEMA_URL)
+        .version(json!("2.1.0"))
+        .runs(vec![run])
+        .build();
+    serde_json::to_writer_pretty(&mut *out, &log)?;
+    writeln!(out)
+}

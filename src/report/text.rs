@@ -1,0 +1,230 @@
+//! Readable text: one block per finding (per secret, for history), worst first within a file,
+//! then a summary line. Coloured when the writer supports it (a terminal, unless `NO_COLOR`).
+
+use super::{Context, Mode, shown_secret, shown_snippet};
+use crate::finding::Finding;
+use crate::scan::Outcome;
+use crate::vocab::{Severity, Verdict};
+use std::collections::BTreeMap;
+use std::io;
+use termcolor::{Color, ColorSpec, WriteColor};
+
+fn verdict_style(v: Verdict) -> ColorSpec {
+    let mut c = ColorSpec::new();
+    c.set_bold(true);
+    match v {
+        Verdict::MustRotate => c.set_fg(Some(Color::Red)),
+        Verdict::KeepPrivate => c.set_fg(Some(Color::Yellow)),
+        Verdict::PublicSafe => c.set_fg(Some(Color::Green)),
+    };
+    c
+}
+
+fn dim() -> ColorSpec {
+    let mut c = ColorSpec::new();
+    c.set_dimmed(true);
+    c
+}
+
+fn bold() -> ColorSpec {
+    let mut c = ColorSpec::new();
+    c.set_bold(true);
+    c
+}
+
+fn styled(out: &mut dyn WriteColor, spec: &ColorSpec, s: &str) -> io::Result<()> {
+    out.set_color(spec)?;
+    write!(out, "{s}")?;
+    out.reset()
+}
+
+/// The verdict as the text report shouts it.
+pub fn verdict_label(v: Verdict) -> &'static str {
+    match v {
+        Verdict::MustRotate => "MUST ROTATE",
+        Verdict::KeepPrivate => "KEEP PRIVATE",
+        Verdict::PublicSafe => "public-safe",
+    }
+}
+
+/// Writes the text report.
+pub fn write(out: &mut dyn WriteColor, outcome: &Outcome, ctx: &Context<'_>) -> io::Result<()> {
+    match ctx.mode {
+        Mode::History => write_by_secret(out, outcome, ctx)?,
+        Mode::Scan | Mode::Staged => {
+            for f in &outcome.findings {
+                write_finding(out, f, ctx)?;
+            }
+        }
+    }
+    write_summary(out, outcome, ctx)
+}
+
+fn write_finding(out: &mut dyn WriteColor, f: &Finding, ctx: &Context<'_>) -> io::Result<()> {
+    styled(
+        out,
+        &bold(),
+        &format!("{}:{}:{}", f.path, f.location.line, f.location.column),
+    )?;
+    write!(out, "  ")?;
+    styled(out, &verdict_style(f.verdict), verdict_label(f.verdict))?;
+    writeln!(out, " ({})", f.severity)?;
+    write_body(out, f, ctx)
+}
+
+fn write_body(out: &mut dyn WriteColor, f: &Finding, ctx: &Context<'_>) -> io::Result<()> {
+    writeln!(out, "  {}", f.message)?;
+    if ctx.show_secrets {
+        writeln!(out, "  secret: {}", shown_secret(f, ctx))?;
+    }
+    if let Some(s) = shown_snippet(f, ctx) {
+        styled(out, &dim(), "  | ")?;
+        writeln!(out, "{}", s.trim())?;
+    }
+    for w in &f.warnings {
+        let mut c = ColorSpec::new();
+        c.set_fg(Some(Color::Yellow));
+        styled(out, &c, &format!("  warning[{}]", w.code))?;
+        writeln!(out, ": {}", w.message)?;
+    }
+    if f.verdict != Verdict::PublicSafe || !f.warnings.is_empty() {
+        styled(
+            out,
+            &dim(),
+            &format!("  runbook: leakscope explain {}", f.rule_id),
+        )?;
+        writeln!(out)?;
+    }
+    writeln!(out)
+}
+
+/// History: one block per distinct secret, with where and when it entered.
+fn write_by_secret(
+    out: &mut dyn WriteColor,
+    outcome: &Outcome,
+    ctx: &Context<'_>,
+) -> io::Result<()> {
+    let mut groups: BTreeMap<(std::cmp::Reverse<Severity>, &str, &str), Vec<&Finding>> =
+        BTreeMap::new();
+    for f in &outcome.findings {
+        groups
+            .entry((std::cmp::Reverse(f.severity), &f.secret_sha256, &f.rule_id))
+            .or_default()
+            .push(f);
+    }
+    for fs in groups.values() {
+        let f = fs[0];
+        styled(out, &bold(), shown_secret(f, ctx))?;
+        write!(out, ", {}", f.rule_name)?;
+        if f.environment != crate::vocab::Environment::Unknown {
+            write!(out, ", {}", f.environment)?;
+        }
+        write!(out, ", ")?;
+        styled(out, &verdict_style(f.verdict), verdict_label(f.verdict))?;
+        writeln!(out, " ({})", f.severity)?;
+        if let Some(p) = &f.provenance {
+            let short = p
+                .commit
+                .as_deref()
+                .map_or("(no commit)", |c| &c[..c.len().min(7)]);
+            let who = p.author.as_deref().unwrap_or("unknown");
+            let when = p.date.as_deref().map_or("", |d| &d[..d.len().min(10)]);
+            let entered = fs
+                .iter()
+                .map(|f| f.path.as_str())
+                .collect::<Vec<_>>()
+                .join(", ");
+            write!(
+                out,
+                "  introduced in {short} by {who} on {when} in {entered}"
+            )?;
+            if p.at_head {
+                write!(out, ", still at HEAD")?;
+            } else {
+                write!(out, ", removed at HEAD")?;
+            }
+            if p.refs.is_empty() {
+                writeln!(out, ", reachable from no ref")?;
+            } else {
+                let refs: Vec<&str> = p.refs.iter().map(|r| short_ref(r)).collect();
+                writeln!(out, ", on {}", refs.join(", "))?;
+            }
+            if p.paths.len() > fs.len() {
+                writeln!(out, "  all paths: {}", p.paths.join(", "))?;
+            }
+            if !p.at_head && f.verdict == Verdict::MustRotate {
+                writeln!(
+                    out,
+                    "  removed from HEAD, still in history: rewrite history and rotate"
+                )?;
+            }
+        }
+        write_body(out, f, ctx)?;
+    }
+    Ok(())
+}
+
+/// `refs/heads/main` → `main`, `refs/tags/v1` → `v1`, `refs/remotes/origin/x` → `origin/x`.
+pub fn short_ref(r: &str) -> &str {
+    ["refs/heads/", "refs/tags/", "refs/remotes/"]
+        .iter()
+        .find_map(|p| r.strip_prefix(p))
+        .unwrap_or(r)
+}
+
+fn write_summary(out: &mut dyn WriteColor, outcome: &Outcome, ctx: &Context<'_>) -> io::Result<()> {
+    let count = |v: Verdict| outcome.findings.iter().filter(|f| f.verdict == v).count();
+    let what = match ctx.mode {
+        Mode::Scan => "files",
+        Mode::History | Mode::Staged => "blobs",
+    };
+    let n = outcome.findings.len();
+    if n == 0 {
+        write!(out, "No keys found")?;
+    } else {
+        let mut parts = Vec::new();
+        for v in [
+            Verdict::MustRotate,
+            Verdict::KeepPrivate,
+            Verdict::PublicSafe,
+        ] {
+            let c = count(v);
+            if c > 0 {
+                parts.push(format!("{c} {v}"));
+            }
+        }
+        write!(
+            out,
+            "{n} finding{}: {}",
+            if n == 1 { "" } else { "s" },
+            parts.join(", ")
+        )?;
+    }
+    writeln!(
+        out,
+        " ({} {what}, {} scanned{}).",
+        outcome.stats.scanned,
+        human_bytes(outcome.stats.bytes),
+        if outcome.stats.skipped > 0 {
+            format!(", {} skipped", outcome.stats.skipped)
+        } else {
+            String::new()
+        }
+    )
+}
+
+/// `1536` → `1.5 KiB`.
+pub fn human_bytes(n: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut v = n as f64;
+    let mut u = 0;
+    while v >= 1024.0 && u + 1 < UNITS.len() {
+        v /= 1024.0;
+        u += 1;
+    }
+    if u == 0 {
+        format!("{n} B")
+    } else {
+        format!("{v:.1} {}", UNITS[u])
+    }
+}

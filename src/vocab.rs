@@ -1,0 +1,159 @@
+//! The shared vocabulary of findings: the closed sets of words that appear, identically, in
+//! rules, JSON, SARIF, Markdown and text output.
+//!
+//! Every enum here serialises as lowercase kebab-case (`must-rotate`, `service-role-jwt`), and
+//! [`std::fmt::Display`] prints the same string.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+macro_rules! vocabulary {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        pub enum $name {
+            $($(#[$vmeta])* #[serde(rename = $text)] $variant),+
+        }
+
+        impl $name {
+            /// Every value, in declaration order.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The word used in every output format.
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = String;
+            fn from_str(s: &str) -> Result<Self, String> {
+                match s {
+                    $($text => Ok($name::$variant),)+
+                    _ => Err(format!(
+                        "unknown {} `{}` (expected one of: {})",
+                        stringify!($name).to_lowercase(),
+                        s,
+                        [$($text),+].join(", ")
+                    )),
+                }
+            }
+        }
+    };
+}
+
+vocabulary! {
+    /// What sort of credential a rule describes.
+    Kind {
+        /// A key with full API access (`sk_live_`, `sb_secret_`).
+        SecretKey = "secret-key",
+        /// A key limited to chosen permissions (`rk_live_`).
+        RestrictedKey = "restricted-key",
+        /// A key designed to be shipped to browsers (`pk_live_`, `sb_publishable_`).
+        PublishableKey = "publishable-key",
+        /// A webhook signing secret (`whsec_`).
+        WebhookSecret = "webhook-secret",
+        /// The legacy Supabase `anon` JWT.
+        AnonJwt = "anon-jwt",
+        /// The legacy Supabase `service_role` JWT.
+        ServiceRoleJwt = "service-role-jwt",
+        /// A general API key (`re_`).
+        ApiKey = "api-key",
+        /// An OAuth client secret (`GOCSPX-`).
+        OauthClientSecret = "oauth-client-secret",
+        /// An OAuth client id: public.
+        OauthClientId = "oauth-client-id",
+        /// A personal or integration access token (`sbp_`).
+        AccessToken = "access-token",
+    }
+}
+
+vocabulary! {
+    /// Whether a kind of key is meant to stay private.
+    Class {
+        /// Grants access: never to be exposed.
+        Secret = "secret",
+        /// Public by design.
+        Publishable = "publishable",
+    }
+}
+
+vocabulary! {
+    /// The mode a key belongs to, from its live/test marker.
+    Environment {
+        /// Production, real money or real users.
+        Live = "live",
+        /// Test or development mode.
+        Test = "test",
+        /// The key carries no marker.
+        Unknown = "unknown",
+    }
+}
+
+vocabulary! {
+    /// What to do about a finding: the product's central answer.
+    Verdict {
+        /// A secret that has been exposed: rotate it.
+        MustRotate = "must-rotate",
+        /// A secret not yet exposed: keep it out of git and browsers.
+        KeepPrivate = "keep-private",
+        /// Public by design (or a published example): no action.
+        PublicSafe = "public-safe",
+    }
+}
+
+vocabulary! {
+    /// How bad a finding is. Ordered from least to most severe, so `a >= b` reads naturally.
+    Severity {
+        /// Informational: public-safe keys.
+        Info = "info",
+        /// Worth a look: public-safe keys with a warning.
+        Low = "low",
+        /// Not yet exposed secrets.
+        Medium = "medium",
+        /// Exposed test-mode, webhook and other narrower secrets.
+        High = "high",
+        /// Exposed live secrets and anything in a client bundle.
+        Critical = "critical",
+    }
+}
+
+vocabulary! {
+    /// Where a key was found, as far as exposure goes.
+    Exposure {
+        /// In a git object: history, stash or dangling.
+        Committed = "committed",
+        /// In a file git tracks.
+        Tracked = "tracked",
+        /// In a file git does not track and does not ignore.
+        Untracked = "untracked",
+        /// In a file git ignores (reported only with `--no-ignore`).
+        Ignored = "ignored",
+        /// In the index, about to be committed.
+        Staged = "staged",
+        /// Shipped to browsers: a public-prefixed variable or a built bundle.
+        Client = "client",
+        /// Outside any git repository, or read from stdin.
+        Unknown = "unknown",
+    }
+}
+
+vocabulary! {
+    /// How the key's text was encoded where it was found.
+    Encoding {
+        /// As is.
+        Plain = "plain",
+        /// Inside a base64 value (Kubernetes `data:`, `*_B64` variables).
+        Base64 = "base64",
+        /// Inside a JSON or JavaScript string with escapes (`\/`, `\u005f`).
+        Escaped = "escaped",
+        /// In UTF-16 text.
+        Utf16 = "utf-16",
+    }
+}
