@@ -110,16 +110,31 @@ fn write_report(output: &Output, outcome: &Outcome, ctx: &Context<'_>) -> anyhow
 }
 
 /// Writes `bytes` to `path` through a temporary file in the same directory and a rename, so a
-/// reader never sees a half-written report.
+/// reader never sees a half-written report. A path that exists and is not a regular file
+/// (`/dev/null`, a FIFO, `/dev/stdout`) is written in place: renaming over it would replace
+/// the device. Symbolic links are followed.
 pub fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> io::Result<()> {
-    let dir = match path.parent() {
+    let target = match std::fs::canonicalize(path) {
+        Ok(real) => {
+            if !std::fs::metadata(&real)?.is_file() {
+                return std::fs::OpenOptions::new()
+                    .write(true)
+                    .open(&real)?
+                    .write_all(bytes);
+            }
+            real
+        }
+        Err(e) if e.kind() == io::ErrorKind::NotFound => path.to_path_buf(),
+        Err(e) => return Err(e),
+    };
+    let dir = match target.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => std::path::Path::new("."),
     };
     let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
     tmp.write_all(bytes)?;
     tmp.as_file().sync_all()?;
-    tmp.persist(path).map_err(|e| e.error)?;
+    tmp.persist(&target).map_err(|e| e.error)?;
     Ok(())
 }
 

@@ -234,6 +234,9 @@ pub struct Rule {
     pub examples: Vec<Example>,
     /// Look-alikes that must not match.
     pub negative_examples: Vec<String>,
+    /// Every byte the pattern can match: a key lies inside a run of these bytes, so a run
+    /// shorter than `min_len` rejects a candidate before any regex runs.
+    pub pattern_bytes: ByteSet,
     /// The longest text the pattern can match.
     pub max_len: usize,
     /// The shortest text the pattern can match.
@@ -417,6 +420,42 @@ fn parse_digest(hex: &str) -> Option<[u8; 32]> {
     Some(out)
 }
 
+/// Adds every byte `hir` can match to `set` (any byte of a non-ASCII character counts).
+fn hir_bytes(hir: &regex_syntax::hir::Hir, set: &mut ByteSet) {
+    use regex_syntax::hir::{Class, HirKind};
+    match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) => {}
+        HirKind::Literal(lit) => {
+            for &b in lit.0.iter() {
+                set.0[b as usize] = true;
+            }
+        }
+        HirKind::Class(Class::Unicode(c)) => {
+            for r in c.ranges() {
+                let (lo, hi) = (r.start() as u32, r.end() as u32);
+                for b in lo.min(0x80)..=hi.min(0x7F) {
+                    set.0[b as usize] = true;
+                }
+                if hi >= 0x80 {
+                    for b in 0x80..=0xFF {
+                        set.0[b] = true;
+                    }
+                }
+            }
+        }
+        HirKind::Class(Class::Bytes(c)) => {
+            for r in c.ranges() {
+                for b in r.start()..=r.end() {
+                    set.0[b as usize] = true;
+                }
+            }
+        }
+        HirKind::Repetition(r) => hir_bytes(&r.sub, set),
+        HirKind::Capture(c) => hir_bytes(&c.sub, set),
+        HirKind::Concat(hs) | HirKind::Alternation(hs) => hs.iter().for_each(|h| hir_bytes(h, set)),
+    }
+}
+
 fn compile(file: &str, provider: usize, r: RawRule) -> Result<Rule, RuleError> {
     let invalid = |message: String| RuleError::Invalid {
         file: file.into(),
@@ -442,6 +481,8 @@ fn compile(file: &str, provider: usize, r: RawRule) -> Result<Rule, RuleError> {
         .maximum_len()
         .ok_or_else(|| invalid("pattern must have a bounded length (use {m,n})".into()))?;
     let min_len = hir.properties().minimum_len().unwrap_or(0);
+    let mut pattern_bytes = ByteSet([false; 256]);
+    hir_bytes(&hir, &mut pattern_bytes);
     // The pattern runs on a window that starts at the literal (or ends with it, for suffix
     // literals); the shape must fit a whole key.
     let windowed = match r.anchor {
@@ -480,6 +521,7 @@ fn compile(file: &str, provider: usize, r: RawRule) -> Result<Rule, RuleError> {
         anchor: r.anchor,
         pattern_source: r.pattern,
         pattern,
+        pattern_bytes,
         charset,
         shape,
         live: r.live,

@@ -15,7 +15,7 @@ pub mod validate;
 
 use crate::rules::{Anchor, Rule, RuleSet};
 use crate::vocab::Encoding;
-use aho_corasick::{AhoCorasick, AhoCorasickKind, Input, MatchKind};
+use aho_corasick::{AhoCorasick, Input, MatchKind};
 use sha2::{Digest, Sha256};
 use std::borrow::Cow;
 
@@ -61,14 +61,24 @@ pub struct Scanned<'a> {
     pub hits: Vec<Hit>,
 }
 
+/// Where keys start relative to an automaton literal, and which rules to confirm there.
+#[derive(Clone, Debug)]
+struct KeyStart {
+    /// How many bytes before the literal the key's prefix starts (`k_live_` stands for
+    /// `sk_live_`, `rk_live_` and `pk_live_`).
+    offset: usize,
+    /// The rule prefix that must be there.
+    prefix: Vec<u8>,
+    /// The rules with that prefix.
+    rules: Vec<usize>,
+}
+
 /// What an automaton pattern stands for.
 #[derive(Clone, Debug, Default)]
 struct Literal {
-    /// Rule indices whose key literal this is (or starts with), with the literal's length.
-    rules: Vec<usize>,
-    len: usize,
-    anchor: Anchor,
-    /// The pattern is the base64 form of a key literal.
+    /// Key prefixes (or suffixes) this literal locates.
+    keys: Vec<KeyStart>,
+    /// The pattern is the base64 form of a literal that can start a secret.
     base64: bool,
 }
 
@@ -80,70 +90,98 @@ pub struct Matcher {
     literals: Vec<Literal>,
 }
 
+/// The automaton literal that locates `prefix`: prefixes of six bytes or more that differ only
+/// in their first byte share one literal without it (`sk_live_`, `rk_live_` → `k_live_`),
+/// which keeps the prefilter's pattern count, and its cost, down.
+fn literal_for(prefix: &[u8], all: &[Vec<u8>]) -> (Vec<u8>, usize) {
+    if prefix.len() >= 6 {
+        let tail = &prefix[1..];
+        let sharing = all
+            .iter()
+            .filter(|p| p.len() == prefix.len() && &p[1..] == tail)
+            .count();
+        if sharing >= 2 {
+            return (tail.to_vec(), 1);
+        }
+    }
+    (prefix.to_vec(), 0)
+}
+
 impl Matcher {
-    /// Builds the automaton over every rule's literals and their base64 forms.
+    /// Builds the automaton over every rule's literals and the base64 forms of those that can
+    /// start a secret.
     pub fn new(rules: RuleSet) -> Matcher {
         let mut patterns: Vec<Vec<u8>> = Vec::new();
         let mut literals: Vec<Literal> = Vec::new();
-        let mut slot = |bytes: &[u8], patterns: &mut Vec<Vec<u8>>| -> usize {
-            match patterns.iter().position(|p| p == bytes) {
-                Some(i) => i,
-                None => {
-                    patterns.push(bytes.to_vec());
-                    literals.push(Literal::default());
-                    patterns.len() - 1
-                }
-            }
-        };
-        let mut keyed: Vec<(usize, usize)> = Vec::new(); // (pattern, rule)
-        let mut b64: Vec<usize> = Vec::new();
-        for (ri, rule) in rules.rules.iter().enumerate() {
-            for p in &rule.prefixes {
-                keyed.push((slot(p.as_bytes(), &mut patterns), ri));
-                for enc in decode::base64_literals(p.as_bytes(), 3) {
-                    b64.push(slot(&enc, &mut patterns));
-                }
-            }
-        }
-        for (pi, ri) in keyed {
-            let rule = &rules.rules[ri];
-            // A prefix literal that extends another: when the longer one is found, the
-            // shorter one's rules apply too (leftmost-longest reports only the longer).
-            let l = &mut literals[pi];
-            l.len = patterns[pi].len();
-            l.anchor = rule.anchor;
-            if !l.rules.contains(&ri) {
-                l.rules.push(ri);
-            }
-        }
-        for pi in 0..patterns.len() {
-            for pj in 0..patterns.len() {
-                if pi != pj
-                    && literals[pj].anchor == Anchor::Prefix
-                    && !literals[pj].rules.is_empty()
-                    && patterns[pi].starts_with(&patterns[pj])
-                {
-                    let extra = literals[pj].rules.clone();
-                    for r in extra {
-                        if !literals[pi].rules.contains(&r) {
-                            literals[pi].rules.push(r);
-                        }
+        let slot =
+            |bytes: &[u8], patterns: &mut Vec<Vec<u8>>, literals: &mut Vec<Literal>| -> usize {
+                match patterns.iter().position(|p| p == bytes) {
+                    Some(i) => i,
+                    None => {
+                        patterns.push(bytes.to_vec());
+                        literals.push(Literal::default());
+                        patterns.len() - 1
                     }
                 }
+            };
+        let all: Vec<Vec<u8>> = rules
+            .rules
+            .iter()
+            .filter(|r| r.anchor == Anchor::Prefix)
+            .flat_map(|r| r.prefixes.iter().map(|p| p.as_bytes().to_vec()))
+            .collect();
+        let mut secret_literals: Vec<Vec<u8>> = Vec::new();
+        for (ri, rule) in rules.rules.iter().enumerate() {
+            for p in &rule.prefixes {
+                let (lit, offset) = match rule.anchor {
+                    Anchor::Prefix => literal_for(p.as_bytes(), &all),
+                    Anchor::Suffix => (p.as_bytes().to_vec(), 0),
+                };
+                let pi = slot(&lit, &mut patterns, &mut literals);
+                let keys = &mut literals[pi].keys;
+                match keys.iter_mut().find(|k| k.prefix == p.as_bytes()) {
+                    Some(k) => k.rules.push(ri),
+                    None => keys.push(KeyStart {
+                        offset,
+                        prefix: p.as_bytes().to_vec(),
+                        rules: vec![ri],
+                    }),
+                }
+                if rule.class == crate::vocab::Class::Secret && !secret_literals.contains(&lit) {
+                    secret_literals.push(lit);
+                }
             }
         }
-        for pi in b64 {
-            literals[pi].base64 = true;
+        // A literal that extends another: when the longer one is found, the shorter one's
+        // keys start there too (leftmost-longest reports only the longer).
+        for pi in 0..patterns.len() {
+            for pj in 0..patterns.len() {
+                if pi != pj && patterns[pi].starts_with(&patterns[pj]) {
+                    let extra = literals[pj].keys.clone();
+                    literals[pi].keys.extend(extra);
+                }
+            }
+        }
+        // Base64 forms in all three alignments, where at least four characters do not depend
+        // on the neighbours. A literal too short for that (`re_`) also gets the forms of its
+        // usual left contexts (`KEY=re_…`, `"re_…`).
+        for lit in &secret_literals {
+            let mut sources = vec![lit.clone()];
+            if lit.len() < 4 {
+                for ctx in [b'=', b'"'] {
+                    sources.push([&[ctx][..], lit].concat());
+                }
+            }
+            for src in sources {
+                for enc in decode::base64_literals(&src, 4) {
+                    let pi = slot(&enc, &mut patterns, &mut literals);
+                    literals[pi].base64 = true;
+                }
+            }
         }
         let ac = AhoCorasick::builder()
             .match_kind(MatchKind::LeftmostLongest)
-            .kind(Some(AhoCorasickKind::DFA))
             .build(&patterns)
-            .or_else(|_| {
-                AhoCorasick::builder()
-                    .match_kind(MatchKind::LeftmostLongest)
-                    .build(&patterns)
-            })
             .expect("rule literals always build an automaton");
         Matcher {
             rules,
@@ -242,9 +280,17 @@ impl Matcher {
             };
             pos = m.start() + 1;
             let lit = &self.literals[m.pattern().as_usize()];
-            for &ri in &lit.rules {
-                if let Some(h) = self.confirm(hay, m.start(), lit.len, ri) {
-                    raw.push(h);
+            for k in &lit.keys {
+                let Some(at) = m.start().checked_sub(k.offset) else {
+                    continue;
+                };
+                if !hay[at..].starts_with(&k.prefix) {
+                    continue;
+                }
+                for &ri in &k.rules {
+                    if let Some(h) = self.confirm(hay, at, k.prefix.len(), ri) {
+                        raw.push(h);
+                    }
                 }
             }
             if lit.base64 && depth == 0 && m.start() >= decoded_until {
@@ -293,16 +339,28 @@ impl Matcher {
                 if !left_boundary(hay, at, rule) {
                     return None;
                 }
+                // The key lies inside the run of bytes the pattern can match: too short a run
+                // rejects the candidate without running the regex.
                 let cap = hay.len().min(at + rule.max_len);
+                let run_end = at
+                    + lit_len
+                    + hay[at + lit_len..cap]
+                        .iter()
+                        .take_while(|&&b| rule.pattern_bytes.contains(b))
+                        .count();
+                let escaped = hay.get(run_end) == Some(&b'\\');
+                if run_end - at < rule.min_len && !escaped {
+                    return None;
+                }
                 let plain = rule.pattern.find(&hay[at..cap]).map(|m| at + m.end());
                 match plain {
-                    Some(end) if hay.get(end) != Some(&b'\\') => {
+                    Some(end) if !(escaped && end == run_end) => {
                         if !right_boundary(hay, end, rule) {
                             return None;
                         }
                         (at, end, Cow::Borrowed(&hay[at..end]), Encoding::Plain)
                     }
-                    _ => {
+                    _ if escaped => {
                         let (end, key) = self.confirm_escaped(hay, at, rule)?;
                         let encoding = if key == hay[at..end] {
                             Encoding::Plain
@@ -311,6 +369,7 @@ impl Matcher {
                         };
                         (at, end, Cow::Owned(key), encoding)
                     }
+                    _ => return None,
                 }
             }
             Anchor::Suffix => {
@@ -409,11 +468,10 @@ fn left_boundary(hay: &[u8], start: usize, rule: &Rule) -> bool {
     if !continues {
         return true;
     }
-    let escaped = start >= 2
+    start >= 2
         && hay[start - 2] == b'\\'
         && matches!(prev, b'n' | b'r' | b't')
-        && (start < 3 || hay[start - 3] != b'\\');
-    escaped
+        && (start < 3 || hay[start - 3] != b'\\')
 }
 
 /// The byte after a key must not continue its alphabet, and the key must not be shown cut

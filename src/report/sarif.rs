@@ -175,10 +175,8 @@ fn properties(f: &Finding, ctx: &Context<'_>) -> sarif::PropertyBag {
     if ctx.show_secrets {
         p.insert("secret".into(), json!(f.secret.expose()));
     }
-    if let Some(h) = History::of(f) {
-        if let Value::Object(map) = json!(h) {
-            p.extend(map);
-        }
+    if let Some(Value::Object(map)) = History::of(f).map(|h| json!(h)) {
+        p.extend(map);
     }
     sarif::PropertyBag::builder()
         .additional_properties(p)

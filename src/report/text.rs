@@ -174,9 +174,11 @@ pub fn short_ref(r: &str) -> &str {
 
 fn write_summary(out: &mut dyn WriteColor, outcome: &Outcome, ctx: &Context<'_>) -> io::Result<()> {
     let count = |v: Verdict| outcome.findings.iter().filter(|f| f.verdict == v).count();
-    let what = match ctx.mode {
-        Mode::Scan => "files",
-        Mode::History | Mode::Staged => "blobs",
+    let what = match (ctx.mode, outcome.stats.scanned) {
+        (Mode::Scan, 1) => "file",
+        (Mode::Scan, _) => "files",
+        (_, 1) => "blob",
+        _ => "blobs",
     };
     let n = outcome.findings.len();
     if n == 0 {

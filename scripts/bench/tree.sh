@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Working-tree throughput: leakscope beside ripgrep searching the same literal prefixes, on a
+# generated tree, in one run.
+#
+#   scripts/bench/tree.sh [DIR] [SIZE_MIB]     defaults: target/bench/tree-1g 1024
+#
+# Generates DIR with gen-tree.py when it is missing (deterministic), builds leakscope in release
+# mode, reads the tree once into the page cache, then times each tool RUNS times (default 5,
+# env RUNS) and prints one Markdown table with the median wall time and throughput.
+# ripgrep comes from Debian's package (installed when missing and run as root).
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(cd "$here/../.." && pwd)
+dir=${1:-$root/target/bench/tree-1g}
+size=${2:-1024}
+runs=${RUNS:-5}
+
+if ! command -v rg >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ripgrep >/dev/null
+  else
+    echo "ripgrep (rg) is required: apt-get install ripgrep" >&2
+    exit 1
+  fi
+fi
+[ -f "$dir/.leakscope-bench-manifest" ] || python3 "$here/gen-tree.py" "$dir" --size-mib "$size" >&2
+(cd "$root" && cargo build --release --quiet)
+bin=$root/target/release/leakscope
+find "$dir" -type f -exec cat {} + >/dev/null
+
+# The literal prefixes of every built-in rule.
+mapfile -t prefixes < <("$bin" rules --format json | python3 -c 'import json,sys
+seen=[]
+for r in json.load(sys.stdin):
+    for p in r["prefixes"]:
+        if p not in seen: seen.append(p)
+print("\n".join(seen))')
+rg_args=(-F -c --hidden)
+for p in "${prefixes[@]}"; do rg_args+=(-e "$p"); done
+
+bytes=$(du -sb --exclude=.leakscope-bench-manifest "$dir" | cut -f1)
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+time_it() { # prints wall seconds of one run of "$@"
+  local t0 t1
+  t0=$(date +%s.%N)
+  "$@" >/dev/null 2>&1 || true
+  t1=$(date +%s.%N)
+  echo "$t1 - $t0" | bc -l
+}
+declare -A wall
+for tool in leakscope ripgrep; do
+  for ((i = 0; i < runs; i++)); do
+    case $tool in
+      leakscope) time_it "$bin" scan "$dir" --format json -o /dev/null ;;
+      ripgrep) time_it rg "${rg_args[@]}" "$dir" ;;
+    esac
+  done | median >"/tmp/leakscope-bench-$tool.$$"
+  wall[$tool]=$(cat "/tmp/leakscope-bench-$tool.$$")
+  rm -f "/tmp/leakscope-bench-$tool.$$"
+done
+findings=$({ "$bin" scan "$dir" --format json 2>/dev/null || true; } | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["findings"]))')
+echo "### Working tree: $(sed -n 's/^files=//p' "$dir/.leakscope-bench-manifest") files, $((bytes / 1048576)) MiB ($(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'))"
+echo
+echo "| tool | median wall s ($runs runs) | MB/s | result |"
+echo "|---|---:|---:|---|"
+printf '| leakscope %s | %.3f | %.0f | %s findings |\n' "$("$bin" --version | cut -d' ' -f2)" "${wall[leakscope]}" "$(echo "$bytes / ${wall[leakscope]} / 1000000" | bc -l)" "$findings"
+printf '| ripgrep %s (same %d literals) | %.3f | %.0f | counts lines |\n' "$(rg --version | head -1 | cut -d' ' -f2)" "${#prefixes[@]}" "${wall[ripgrep]}" "$(echo "$bytes / ${wall[ripgrep]} / 1000000" | bc -l)"
+echo
+printf 'leakscope / ripgrep wall time: %.2f\n' "$(echo "${wall[leakscope]} / ${wall[ripgrep]}" | bc -l)"

@@ -1,0 +1,205 @@
+//! Helpers shared by the integration tests.
+
+#![allow(dead_code)]
+
+use assert_cmd::Command;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use tempfile::TempDir;
+
+/// The marker that splits keys in committed fixtures (see `rules::SPLIT_MARKER`).
+const MARKER: &[u8] = b"~~";
+const MARKER_UTF16: &[u8] = b"~\0~\0";
+
+/// Copies `fixtures/<name>` into a fresh temporary directory, removing the split markers, so
+/// the keys are whole again and the fixture's verdicts do not depend on this repository.
+pub fn fixture(name: &str) -> TempDir {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(name);
+    let dir = tempfile::Builder::new()
+        .prefix("leakscope-it-")
+        .tempdir()
+        .expect("tempdir");
+    copy_tree(&src, dir.path());
+    dir
+}
+
+fn copy_tree(src: &Path, dst: &Path) {
+    for entry in std::fs::read_dir(src).expect("fixture dir") {
+        let entry = entry.expect("entry");
+        let to = dst.join(entry.file_name());
+        if entry.file_type().expect("type").is_dir() {
+            std::fs::create_dir_all(&to).expect("mkdir");
+            copy_tree(&entry.path(), &to);
+        } else {
+            let bytes = std::fs::read(entry.path()).expect("read fixture");
+            std::fs::write(&to, unsplit(&bytes)).expect("write fixture");
+        }
+    }
+}
+
+/// Removes the split markers from bytes (UTF-16 text included).
+pub fn unsplit(bytes: &[u8]) -> Vec<u8> {
+    let once = replace(bytes, MARKER_UTF16);
+    replace(&once, MARKER)
+}
+
+fn replace(bytes: &[u8], pat: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i..].starts_with(pat) {
+            i += pat.len();
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    out
+}
+
+/// The binary, with a clean environment (no colour, no user git config).
+pub fn leakscope() -> Command {
+    let mut cmd = Command::cargo_bin("leakscope").expect("binary");
+    cmd.env_remove("NO_COLOR")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("HOME", "/nonexistent");
+    cmd
+}
+
+/// Runs the binary in `dir` and returns (exit code, stdout, stderr).
+pub fn run(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = leakscope()
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("run leakscope");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Runs a JSON scan in `dir` and returns (exit code, report).
+pub fn run_json(dir: &Path, args: &[&str]) -> (i32, Value) {
+    let mut all = args.to_vec();
+    all.extend(["--format", "json"]);
+    let (code, stdout, stderr) = run(dir, &all);
+    let v: Value = serde_json::from_str(&stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}\nstderr: {stderr}"));
+    (code, v)
+}
+
+/// One line per finding, `path:line:col rule env verdict severity exposure`, for comparing
+/// against an expected table.
+pub fn summary(report: &Value) -> Vec<String> {
+    report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            format!(
+                "{}:{}:{} {} {} {} {} {} {}",
+                f["path"].as_str().unwrap(),
+                f["line"],
+                f["column"],
+                f["ruleId"].as_str().unwrap(),
+                f["provider"].as_str().unwrap(),
+                f["kind"].as_str().unwrap(),
+                f["environment"].as_str().unwrap(),
+                f["verdict"].as_str().unwrap(),
+                f["severity"].as_str().unwrap(),
+            ) + " "
+                + f["exposure"].as_str().unwrap()
+        })
+        .collect()
+}
+
+/// The fixed environment git runs in for fixture repositories.
+pub fn git(dir: &Path, args: &[&str]) -> String {
+    git_at(dir, args, "2025-01-01T12:00:00Z")
+}
+
+/// Runs git in `dir` with author and committer date `date`. Fails the test when git is
+/// missing or the command fails.
+pub fn git_at(dir: &Path, args: &[&str], date: &str) -> String {
+    let out = std::process::Command::new("git")
+        .current_dir(dir)
+        .args(args)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_AUTHOR_NAME", "Ann Author")
+        .env("GIT_AUTHOR_EMAIL", "ann@example.com")
+        .env("GIT_COMMITTER_NAME", "Ann Author")
+        .env("GIT_COMMITTER_EMAIL", "ann@example.com")
+        .env("GIT_AUTHOR_DATE", date)
+        .env("GIT_COMMITTER_DATE", date)
+        .env("HOME", "/nonexistent")
+        .output()
+        .expect("git must be installed to run these tests (.ci/run installs it)");
+    assert!(
+        out.status.success(),
+        "git {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// `git init` with a fixed default branch.
+pub fn git_init(dir: &Path) {
+    git(dir, &["init", "-q", "-b", "main"]);
+}
+
+/// A path below `dir`.
+pub fn p(dir: &Path, rel: &str) -> PathBuf {
+    dir.join(rel)
+}
+
+/// Writes a file, creating its directory.
+pub fn write(dir: &Path, rel: &str, text: impl AsRef<[u8]>) {
+    let path = dir.join(rel);
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).expect("mkdir");
+    }
+    std::fs::write(path, text).expect("write");
+}
+
+/// Fake keys for tests, assembled at run time so no source file holds one whole.
+pub mod keys {
+    const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+    /// `len` pseudo-random alphanumerics from `seed` (a fixed LCG: the same seed, the same text).
+    pub fn body(seed: u64, len: usize) -> String {
+        let mut x = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (0..len)
+            .map(|_| {
+                x = x
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                ALNUM[((x >> 33) % ALNUM.len() as u64) as usize] as char
+            })
+            .collect()
+    }
+
+    /// A Stripe live secret key (current shape: 99 characters beginning `51`).
+    pub fn stripe_live(seed: u64) -> String {
+        ["sk_", "live_51", &body(seed, 97)].concat()
+    }
+    /// A Stripe test secret key (legacy 24-character shape).
+    pub fn stripe_test_legacy(seed: u64) -> String {
+        ["sk_", "test_", &body(seed, 24)].concat()
+    }
+    /// A Stripe live publishable key.
+    pub fn stripe_pk_live(seed: u64) -> String {
+        ["pk_", "live_51", &body(seed, 97)].concat()
+    }
+    /// A Resend API key.
+    pub fn resend(seed: u64) -> String {
+        ["re_", &body(seed, 8), "_", &body(seed + 1, 24)].concat()
+    }
+}

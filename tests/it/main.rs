@@ -1,0 +1,5 @@
+//! Integration tests: the built `leakscope` binary against fixtures copied into temporary
+//! directories (and git repositories built there under a fixed environment).
+
+mod common;
+mod scan;
