@@ -590,3 +590,122 @@ mod rule_examples {
         }
     }
 }
+
+#[cfg(test)]
+mod resolution {
+    use super::*;
+
+    fn ids(m: &Matcher, text: &str) -> Vec<(String, Decision, Vec<String>)> {
+        m.scan(text.as_bytes())
+            .hits
+            .iter()
+            .map(|h| {
+                (
+                    m.rules().rules[h.rule].id.clone(),
+                    h.decision,
+                    h.alternatives
+                        .iter()
+                        .map(|&a| m.rules().rules[a].id.clone())
+                        .collect(),
+                )
+            })
+            .collect()
+    }
+
+    /// A 40-character body fits both Stripe's and Clerk's patterns and neither one's shape.
+    fn ambiguous() -> String {
+        ["sk_live_", "Qm3Tz8Wk2Lp9Vx4Rb7Nc1Hd6Fg5Js0Ay3Ek8Uo2"].concat()
+    }
+
+    #[test]
+    fn shape_decides_first() {
+        let m = Matcher::new(RuleSet::builtin().unwrap());
+        let clerk = ["sk_live_", "kASAOsE1nYEZ9GlGHpYaax7LBejYWo6oScBVX4ANCc"].concat();
+        // The shape wins even against a variable name that says otherwise.
+        let got = ids(&m, &format!("STRIPE_SECRET_KEY={clerk}"));
+        assert_eq!(
+            got,
+            vec![("clerk-secret-key".into(), Decision::Shape, vec![])]
+        );
+    }
+
+    #[test]
+    fn variable_name_then_file_then_likelier() {
+        let m = Matcher::new(RuleSet::builtin().unwrap());
+        let k = ambiguous();
+        assert_eq!(
+            ids(&m, &format!("CLERK_SECRET_KEY={k}")),
+            vec![("clerk-secret-key".into(), Decision::Name, vec![])]
+        );
+        assert_eq!(
+            ids(
+                &m,
+                &format!("import {{ clerkClient }} from \"@clerk/nextjs\";\nconst key = \"{k}\";")
+            ),
+            vec![("clerk-secret-key".into(), Decision::File, vec![])]
+        );
+        // A Clerk publishable key in the same file settles it too.
+        let pk = ["pk_test_", "YnJhdmUtb3R0ZXItMTcuY2xlcmsuYWNjb3VudHMuZGV2JA"].concat();
+        let got = ids(&m, &format!("a = \"{pk}\"\nb = \"{k}\"\n"));
+        assert_eq!(got[1], ("clerk-secret-key".into(), Decision::File, vec![]));
+        // Nothing to go on: the likelier provider, with the other as an alternative.
+        assert_eq!(
+            ids(&m, &format!("key = \"{k}\"")),
+            vec![(
+                "stripe-secret-key".into(),
+                Decision::Likely,
+                vec!["clerk-secret-key".into()]
+            )]
+        );
+    }
+
+    #[test]
+    fn svix_shape_beats_stripe_for_whsec() {
+        let m = Matcher::new(RuleSet::builtin().unwrap());
+        let svix = ["whsec_", "BhsV+7V/awWDoLtuW8UONMgJll6oLJ43"].concat();
+        let got = ids(&m, &format!("secret = \"{svix}\""));
+        assert_eq!(got[0].0, "clerk-webhook-secret");
+        assert_eq!(got[0].2, vec!["resend-webhook-secret".to_string()]);
+        let got = ids(&m, &format!("RESEND_WEBHOOK_SECRET={svix}"));
+        assert_eq!(
+            got,
+            vec![("resend-webhook-secret".into(), Decision::Name, vec![])]
+        );
+    }
+
+    #[test]
+    fn published_examples_are_recognised_by_digest() {
+        let key = ["sk_test_", "Pq7Wn2Zr5Tx8Lm3Vb6Kc9Hd"].concat();
+        let mut rules = RuleSet::builtin().unwrap();
+        let plain = Matcher::new(rules.clone());
+        assert_eq!(plain.scan(key.as_bytes()).hits[0].published, None);
+        let digest = crate::finding::hex(&Sha256::digest(key.as_bytes()));
+        rules
+            .add_published(
+                "test.toml",
+                &format!(
+                    "[[example]]\nsha256 = \"{digest}\"\nsource = \"a made-up documentation key\"\n"
+                ),
+            )
+            .unwrap();
+        let m = Matcher::new(rules);
+        let hits = m.scan(format!("stripe.api_key = '{key}'").as_bytes()).hits;
+        assert_eq!(
+            hits[0].published.as_deref(),
+            Some("a made-up documentation key")
+        );
+    }
+
+    #[test]
+    fn supabase_checksum_names_the_project() {
+        let m = Matcher::new(RuleSet::builtin().unwrap());
+        let key = ["sb_secret_", "0owWCLdCobmuMWZPTjRKuo_8UqSLXye"].concat();
+        let with_url = format!("url = 'https://mnbvcxzlkjhgfdsapoiu.supabase.co'\nkey = '{key}'\n");
+        assert_eq!(
+            m.scan(with_url.as_bytes()).hits[0].project.as_deref(),
+            Some("mnbvcxzlkjhgfdsapoiu")
+        );
+        let other = format!("url = 'https://qwertyuiopasdfghjklz.supabase.co'\nkey = '{key}'\n");
+        assert_eq!(m.scan(other.as_bytes()).hits[0].project, None);
+    }
+}
