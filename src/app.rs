@@ -2,7 +2,7 @@
 //! exit code (0 clean, 1 findings reached `--fail-on`, 2 an error or an incomplete scan; 2
 //! wins).
 
-use crate::report::{self, Context, Mode, Revision};
+use crate::report::{self, Context, Mode};
 use crate::scan::{Level, Outcome};
 use crate::settings::{Job, Output, Settings};
 use crate::source;
@@ -53,8 +53,29 @@ pub fn run(settings: Settings) -> anyhow::Result<i32> {
             Mode::Scan,
             None,
         ),
-        Job::History { .. } | Job::Staged { .. } => {
-            anyhow::bail!("git scanning is not available in this build yet")
+        Job::History {
+            repo,
+            range,
+            unreachable,
+            max_filesize,
+        } => {
+            let repo = source::git::open(repo.as_deref())?;
+            let revision = source::git::revision(&repo);
+            let opts = source::git::GitOptions {
+                max_filesize,
+                unreachable,
+            };
+            let outcome = match range {
+                Some(r) => source::git::range::scan(&matcher, &repo, &r, &opts)?,
+                None => source::git::history::scan(&matcher, repo, &opts),
+            };
+            (outcome, Mode::History, Some(revision))
+        }
+        Job::Staged { repo, max_filesize } => {
+            let repo = source::git::open(repo.as_deref())?;
+            let revision = source::git::revision(&repo);
+            let outcome = source::git::staged::scan(&matcher, &repo, max_filesize)?;
+            (outcome, Mode::Staged, Some(revision))
         }
         Job::Rules { format } => {
             let mut out = stdout(output.color);
@@ -76,7 +97,7 @@ pub fn run(settings: Settings) -> anyhow::Result<i32> {
         runbooks: &runbooks,
         show_secrets: output.show_secrets,
         mode,
-        revision: revision as Option<Revision>,
+        revision,
         exit_code: code,
     };
     write_report(&output, &outcome, &ctx)?;

@@ -43,8 +43,51 @@ pub struct Origin<'a> {
     pub path: &'a str,
     /// Exposure of the file as a whole (tracked, untracked, committed, …).
     pub exposure: Exposure,
-    /// The content is binary: no snippet.
-    pub binary: bool,
+}
+
+/// What a text says about each of its hits, wherever the text sits: computed once per content
+/// (a git blob may sit at many paths), classified per path later.
+#[derive(Clone, Debug)]
+pub struct TextFacts {
+    /// Some line is longer than a hand-written one (a minified bundle, if the path is `.js`).
+    pub minified: bool,
+    /// Per hit, in the hits' order.
+    pub hits: Vec<HitFacts>,
+}
+
+/// Where a hit is and what surrounds it.
+#[derive(Clone, Debug)]
+pub struct HitFacts {
+    /// Line and columns.
+    pub location: crate::finding::Location,
+    /// The line, for text content.
+    pub snippet: Option<Snippet>,
+    /// The browser-exposed variable the key is assigned to, if any.
+    pub public_variable: bool,
+}
+
+/// Computes the facts of every hit of a scanned text. `binary` content gets no snippets.
+pub fn text_facts(rules: &RuleSet, scanned: &Scanned<'_>, binary: bool) -> TextFacts {
+    let text: &[u8] = &scanned.text;
+    let mut index = LineIndex::new(text);
+    let hits = scanned
+        .hits
+        .iter()
+        .map(|hit| {
+            let location = index.locate(hit.start, hit.end);
+            HitFacts {
+                location,
+                snippet: (!binary).then(|| snippet(rules, text, &index, hit, &scanned.hits)),
+                public_variable: public_variable(text, hit.start).is_some(),
+            }
+        })
+        .collect();
+    TextFacts {
+        minified: text
+            .split(|&b| b == b'\n')
+            .any(|line| line.len() > BUNDLE_LINE),
+        hits,
+    }
 }
 
 /// The verdict and severity of a key, from its class, environment and exposure.
@@ -80,20 +123,22 @@ pub fn verdict(
     }
 }
 
-/// Turns the hits of one text into findings.
-pub fn classify(rules: &RuleSet, scanned: &Scanned<'_>, origin: Origin<'_>) -> Vec<Finding> {
-    let text: &[u8] = &scanned.text;
-    let hits = &scanned.hits;
+/// Turns the hits of one text into findings, for the text at `origin`.
+pub fn classify(
+    rules: &RuleSet,
+    hits: &[Hit],
+    facts: &TextFacts,
+    origin: Origin<'_>,
+) -> Vec<Finding> {
     if hits.is_empty() {
         return Vec::new();
     }
-    let bundle = is_bundle(origin.path, text);
+    let bundle = is_bundle(origin.path, facts.minified);
     let prod = is_production_path(origin.path);
     let envs: Vec<Environment> = hits
         .iter()
         .map(|h| rules.rules[h.rule].environment(&h.secret))
         .collect();
-    let mut index = LineIndex::new(text);
     let mut out = Vec::with_capacity(hits.len());
     for (i, hit) in hits.iter().enumerate() {
         let rule = &rules.rules[hit.rule];
@@ -102,9 +147,9 @@ pub fn classify(rules: &RuleSet, scanned: &Scanned<'_>, origin: Origin<'_>) -> V
         let secret = Secret::new(&hit.secret);
         let literal = literal_of(rules, hit);
         let redacted = secret.redacted(literal, rule.anchor == Anchor::Suffix);
+        let hf = &facts.hits[i];
 
-        let client =
-            rule.class == Class::Secret && (bundle || public_variable(text, hit.start).is_some());
+        let client = rule.class == Class::Secret && (bundle || hf.public_variable);
         let exposure = if client {
             Exposure::Client
         } else {
@@ -170,10 +215,7 @@ pub fn classify(rules: &RuleSet, scanned: &Scanned<'_>, origin: Origin<'_>) -> V
             }
         }
 
-        let location = index.locate(hit.start, hit.end);
-        let snippet = (!origin.binary).then(|| snippet(rules, text, &index, hit, hits));
         let message = message(rules, hit, &redacted, environment, verdict, exposure);
-
         out.push(Finding {
             rule_id: rule.id.clone(),
             rule_name: rule.name.clone(),
@@ -185,8 +227,8 @@ pub fn classify(rules: &RuleSet, scanned: &Scanned<'_>, origin: Origin<'_>) -> V
             severity,
             exposure,
             path: origin.path.to_string(),
-            location,
-            snippet,
+            location: hf.location,
+            snippet: hf.snippet.clone(),
             secret_sha256: secret.sha256(),
             fingerprint: secret.fingerprint(&rule.id),
             secret,
@@ -394,15 +436,12 @@ pub fn public_variable(text: &[u8], start: usize) -> Option<String> {
 }
 
 /// A built client bundle: a known output directory, or a minified `.js` file.
-pub fn is_bundle(path: &str, text: &[u8]) -> bool {
+pub fn is_bundle(path: &str, minified: bool) -> bool {
     let p = format!("/{path}");
     if BUNDLE_DIRS.iter().any(|d| p.contains(&format!("/{d}"))) {
         return true;
     }
-    let js = [".js", ".mjs", ".cjs"].iter().any(|e| path.ends_with(e));
-    js && text
-        .split(|&b| b == b'\n')
-        .any(|line| line.len() > BUNDLE_LINE)
+    minified && [".js", ".mjs", ".cjs"].iter().any(|e| path.ends_with(e))
 }
 
 /// A path naming production configuration: `prod` or `production` as a word in any

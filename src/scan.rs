@@ -137,10 +137,10 @@ pub fn scan_content(
     if scanned.hits.is_empty() {
         return Vec::new();
     }
+    let facts = classify::text_facts(matcher.rules(), &scanned, is_binary(bytes));
     let origin = Origin {
         path,
         exposure: exposure(),
-        binary: is_binary(bytes),
     };
-    classify::classify(matcher.rules(), &scanned, origin)
+    classify::classify(matcher.rules(), &scanned.hits, &facts, origin)
 }

@@ -203,3 +203,104 @@ pub mod keys {
         ["re_", &body(seed, 8), "_", &body(seed + 1, 24)].concat()
     }
 }
+
+/// A git repository built by a test, with commits at fixed, increasing dates.
+pub struct Repo {
+    /// Keeps the directory alive.
+    pub dir: TempDir,
+    clock: std::cell::Cell<u32>,
+}
+
+impl Repo {
+    /// `git init -b main` in a fresh temporary directory.
+    pub fn new() -> Repo {
+        let dir = tempfile::Builder::new()
+            .prefix("leakscope-repo-")
+            .tempdir()
+            .expect("tempdir");
+        git_init(dir.path());
+        Repo {
+            dir,
+            clock: std::cell::Cell::new(0),
+        }
+    }
+
+    /// The work tree.
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// The next fixed date: one day after the previous one.
+    pub fn next_date(&self) -> String {
+        let n = self.clock.get() + 1;
+        self.clock.set(n);
+        format!("2025-03-{:02}T10:00:00Z", n)
+    }
+
+    /// Runs git at the current date.
+    pub fn git(&self, args: &[&str]) -> String {
+        let date = format!("2025-03-{:02}T10:00:00Z", self.clock.get().max(1));
+        git_at(self.path(), args, &date)
+    }
+
+    /// Writes a file.
+    pub fn write(&self, rel: &str, text: impl AsRef<[u8]>) {
+        write(self.path(), rel, text);
+    }
+
+    /// Stages everything and commits at the next date; returns the full commit id.
+    pub fn commit(&self, msg: &str) -> String {
+        let date = self.next_date();
+        git_at(self.path(), &["add", "-A"], &date);
+        git_at(
+            self.path(),
+            &["commit", "-q", "--allow-empty", "-m", msg],
+            &date,
+        );
+        git_at(self.path(), &["rev-parse", "HEAD"], &date)
+    }
+
+    /// Runs leakscope here and parses its JSON report.
+    pub fn json(&self, args: &[&str]) -> (i32, Value) {
+        run_json(self.path(), args)
+    }
+}
+
+/// The findings of a report.
+pub fn findings(report: &Value) -> &Vec<Value> {
+    report["findings"].as_array().expect("findings")
+}
+
+/// Strings of a JSON array.
+pub fn strings(v: &Value) -> Vec<String> {
+    v.as_array()
+        .map(|a| {
+            a.iter()
+                .map(|s| s.as_str().unwrap_or_default().to_string())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// More fake keys, assembled at run time.
+pub mod more_keys {
+    use super::keys::body;
+
+    /// A Supabase JWT with `role`, signed with nothing in particular.
+    pub fn supabase_jwt(role: &str, seed: u64) -> String {
+        use base64::Engine as _;
+        let e = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let header = e.encode(br#"{"alg":"HS256","typ":"JWT"}"#);
+        let payload = e.encode(format!(
+            r#"{{"iss":"supabase","ref":"abcdefghijklmnopqrst","role":"{role}","iat":1700000000,"exp":2015576000}}"#
+        ));
+        format!("{header}.{payload}.{}", body(seed, 43))
+    }
+
+    /// A Clerk publishable key for `host`.
+    pub fn clerk_pk(host: &str) -> String {
+        use base64::Engine as _;
+        let b = base64::engine::general_purpose::STANDARD_NO_PAD.encode(format!("{host}$"));
+        ["pk_", "live_", &b].concat()
+    }
+}

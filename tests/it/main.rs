@@ -2,4 +2,6 @@
 //! directories (and git repositories built there under a fixed environment).
 
 mod common;
+mod faults;
+mod history;
 mod scan;

@@ -1,0 +1,235 @@
+//! `leakscope history --range A..B`, for CI: the secrets that the commits reachable from B and
+//! not from A add. A secret counts as added where a commit's new blob holds it and the blob
+//! the path had in every parent does not, so an old leak in a touched file is not reported
+//! again. Line numbers are those of the new blob.
+
+use super::diff::{Blobs, Change, changes, signature};
+use super::history::classify_secret;
+use super::{GitError, GitOptions};
+use crate::finding::{Finding, Provenance};
+use crate::matcher::Matcher;
+use crate::scan::{Level, Outcome};
+use crate::vocab::Exposure;
+use gix::ObjectId;
+use std::collections::BTreeMap;
+
+/// Resolves one side of a range to a commit.
+fn commit(repo: &gix::Repository, range: &str, rev: &str) -> Result<ObjectId, GitError> {
+    let bad = |message: String| GitError::BadRevision {
+        range: range.into(),
+        rev: rev.into(),
+        message,
+    };
+    let id = repo.rev_parse_single(rev).map_err(|e| bad(e.to_string()))?;
+    let object = id.object().map_err(|e| bad(e.to_string()))?;
+    let commit = object.peel_to_commit().map_err(|e| bad(e.to_string()))?;
+    Ok(commit.id)
+}
+
+/// Splits `A..B` (`A..` means `A..HEAD`).
+pub fn parse(range: &str) -> Result<(&str, &str), GitError> {
+    if range.contains("...") {
+        return Err(GitError::BadRange(range.into()));
+    }
+    match range.split_once("..") {
+        Some((a, b)) if !a.is_empty() => Ok((a, if b.is_empty() { "HEAD" } else { b })),
+        _ => Err(GitError::BadRange(range.into())),
+    }
+}
+
+/// Scans what the commits of `range` add.
+pub fn scan(
+    matcher: &Matcher,
+    repo: &gix::Repository,
+    range: &str,
+    opts: &GitOptions,
+) -> Result<Outcome, GitError> {
+    let (a, b) = parse(range)?;
+    let from = commit(repo, range, a)?;
+    let to = commit(repo, range, b)?;
+    let walk =
+        repo.rev_walk([to])
+            .with_hidden([from])
+            .all()
+            .map_err(|e| GitError::BadRevision {
+                range: range.into(),
+                rev: b.into(),
+                message: e.to_string(),
+            })?;
+    let mut blobs = Blobs::new(matcher, repo, opts.max_filesize);
+    let mut outcome = Outcome::default();
+    // (secret, path) → (commit time, commit, blob): the earliest commit adding it there.
+    let mut added: BTreeMap<(Vec<u8>, String), (i64, ObjectId, ObjectId)> = BTreeMap::new();
+    let mut gitlinks: Vec<String> = Vec::new();
+    for info in walk {
+        let info = match info {
+            Ok(i) => i,
+            Err(e) => {
+                outcome.notify(
+                    Level::Error,
+                    "missing-object",
+                    None,
+                    format!("cannot walk {range}: {e}"),
+                );
+                break;
+            }
+        };
+        let c = match repo.find_commit(info.id) {
+            Ok(c) => c,
+            Err(e) => {
+                outcome.notify(
+                    Level::Error,
+                    "missing-object",
+                    Some(info.id.to_string()),
+                    format!("commit {}: {e}", info.id),
+                );
+                continue;
+            }
+        };
+        let time = c.time().map(|t| t.seconds).unwrap_or(0);
+        let Ok(tree) = c.tree_id() else {
+            outcome.notify(
+                Level::Error,
+                "corrupt-object",
+                Some(info.id.to_string()),
+                format!("commit {} has no tree", info.id),
+            );
+            continue;
+        };
+        let parent_trees: Vec<Option<ObjectId>> = c
+            .parent_ids()
+            .map(|p| {
+                repo.find_commit(p)
+                    .ok()
+                    .and_then(|pc| pc.tree_id().ok())
+                    .map(|t| t.detach())
+            })
+            .collect();
+        // A path counts as changed only if it differs from every parent.
+        let mut per_parent: Vec<Vec<Change>> = Vec::new();
+        let sides: Vec<Option<ObjectId>> = if parent_trees.is_empty() {
+            vec![None]
+        } else {
+            parent_trees
+        };
+        for pt in &sides {
+            let mut out = Vec::new();
+            if let Err(e) = changes(
+                repo,
+                pt.as_ref(),
+                &tree.detach(),
+                "",
+                &mut out,
+                &mut gitlinks,
+            ) {
+                outcome.notify(
+                    Level::Error,
+                    "corrupt-object",
+                    Some(info.id.to_string()),
+                    format!("commit {}: {e}", info.id),
+                );
+            }
+            per_parent.push(out);
+        }
+        let first = per_parent.remove(0);
+        for ch in first {
+            let olds: Option<Vec<Option<ObjectId>>> = std::iter::once(Some(ch.old))
+                .chain(
+                    per_parent
+                        .iter()
+                        .map(|pp| pp.iter().find(|x| x.path == ch.path).map(|x| x.old)),
+                )
+                .collect();
+            let Some(olds) = olds else { continue }; // unchanged against some parent
+            let new_secrets = blobs.secrets(&ch.new, &ch.path);
+            if new_secrets.is_empty() {
+                continue;
+            }
+            let mut before: Vec<Vec<u8>> = Vec::new();
+            for old in olds.into_iter().flatten() {
+                before.extend(blobs.secrets(&old, &ch.path));
+            }
+            for s in new_secrets {
+                if before.contains(&s) {
+                    continue;
+                }
+                let key = (s, ch.path.clone());
+                let entry = (time, info.id, ch.new);
+                match added.get(&key) {
+                    Some(prev) if (prev.0, prev.1) <= (entry.0, entry.1) => {}
+                    _ => {
+                        added.insert(key, entry);
+                    }
+                }
+            }
+        }
+    }
+    gitlinks.sort();
+    gitlinks.dedup();
+    for g in gitlinks {
+        outcome.notify(
+            Level::Note,
+            "submodule",
+            Some(g.clone()),
+            format!("{g}: submodule not scanned: scan its repository separately"),
+        );
+    }
+    let tip_tree = repo
+        .find_commit(to)
+        .ok()
+        .and_then(|c| c.tree_id().ok())
+        .map(|t| t.detach());
+    let mut findings: Vec<Finding> = Vec::new();
+    for ((secret, path), (_, commit, blob)) in &added {
+        let Some(bh) = blobs.hits(blob, path) else {
+            continue;
+        };
+        let Some(mut f) = classify_secret(matcher, &bh, secret, path, Exposure::Committed) else {
+            continue;
+        };
+        let at_tip = tip_tree
+            .and_then(|t| repo.find_tree(t).ok())
+            .and_then(|t| t.lookup_entry_by_path(path).ok().flatten())
+            .map(|e| e.oid().to_owned())
+            .is_some_and(|id| blobs.secrets(&id, path).contains(secret));
+        let (author, email, date) = signature(repo, commit);
+        f.provenance = Some(Provenance {
+            commit: Some(commit.to_string()),
+            author,
+            email,
+            date,
+            commits: vec![(commit.to_string(), vec![path.clone()])],
+            paths: vec![path.clone()],
+            refs: Vec::new(),
+            at_head: at_tip,
+            blob: blob.to_string(),
+        });
+        let what = f.message.split(": ").next().unwrap_or_default().to_string();
+        if f.verdict != crate::vocab::Verdict::PublicSafe {
+            f.message = format!(
+                "{what}: added by commit {} in {range}: rotate it before merging, then remove it from the branch's history.",
+                &commit.to_string()[..7]
+            );
+        }
+        findings.push(f);
+    }
+    outcome.findings = findings;
+    outcome += std::mem::take(&mut blobs.outcome);
+    outcome.finish();
+    Ok(outcome)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn parses_ranges() {
+        assert_eq!(
+            super::parse("origin/main..HEAD").unwrap(),
+            ("origin/main", "HEAD")
+        );
+        assert_eq!(super::parse("main..").unwrap(), ("main", "HEAD"));
+        assert!(super::parse("main").is_err());
+        assert!(super::parse("..main").is_err());
+        assert!(super::parse("a...b").is_err());
+    }
+}
