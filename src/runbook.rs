@@ -273,3 +273,185 @@ mod tests {
         assert!(order.windows(2).all(|w| w[0] < w[1]), "{order:?}");
     }
 }
+
+#[cfg(test)]
+mod facts {
+    use super::*;
+    use crate::rules::RuleSet;
+
+    /// Each runbook must state its provider's own facts, so that a generic template cannot
+    /// pass: (runbook, phrases that must appear, case-insensitive).
+    const REQUIRED: &[(&str, &[&str])] = &[
+        (
+            "supabase-legacy-jwt",
+            &[
+                "migrate",
+                "rotate the jwt secret now",
+                "signs out every user",
+                "invalidates both keys, the anon key included",
+                "sb_publishable_",
+                "sb_secret_",
+                "disable the legacy",
+                "being abused",
+            ],
+        ),
+        (
+            "stripe-secret-key",
+            &[
+                "expiry window",
+                "whsec_",
+                "as a pair",
+                "stripe_webhook_secret",
+                "test webhook event",
+                "400",
+                "restricted keys",
+            ],
+        ),
+        (
+            "stripe-restricted-key",
+            &[
+                "expiry window",
+                "permissions",
+                "webhook signing secret is separate",
+            ],
+        ),
+        (
+            "stripe-webhook-secret",
+            &[
+                "stripe_webhook_secret",
+                "send a test event",
+                "http 400",
+                "as a pair",
+            ],
+        ),
+        (
+            "clerk-secret-key",
+            &[
+                "several keys can be active",
+                "clerk_secret_key",
+                "redeploy",
+                "backend api",
+                "delete the old key",
+                "development and production instances are independent",
+                "separate applications",
+                "webhook signing secret",
+            ],
+        ),
+        (
+            "clerk-webhook-secret",
+            &["svix", "webhooks", "separate from clerk's api keys"],
+        ),
+        (
+            "resend-api-key",
+            &[
+                "cannot be viewed or edited",
+                "sending access",
+                "one domain",
+                "send a test email",
+                "delete the old key",
+                "several keys can be active",
+            ],
+        ),
+        ("resend-webhook-secret", &["svix", "resend_webhook_secret"]),
+        (
+            "supabase-secret-key",
+            &[
+                "row level security",
+                "create a new secret key",
+                "delete the old secret key",
+                "sessions are not affected",
+            ],
+        ),
+        (
+            "supabase-access-token",
+            &["revoke the leaked token", "every project"],
+        ),
+        (
+            "google-oauth-client-secret",
+            &[
+                "add a new secret",
+                "delete the old secret",
+                "own oauth client",
+            ],
+        ),
+        ("highnote-api-key", &["not a stripe key"]),
+        (
+            "publishable-key",
+            &[
+                "no action needed",
+                "public by design",
+                "pk_test_",
+                "in production configuration",
+            ],
+        ),
+        (
+            "general",
+            &[
+                "vercel",
+                "new deployments",
+                "restart",
+                "rewrite history",
+                "force-push",
+                "re-clone",
+                "rotate anyway",
+                "provider's logs",
+                "prove the old key is dead",
+                "cwe-330",
+                "revoke **first**",
+                "abused right now",
+            ],
+        ),
+    ];
+
+    #[test]
+    fn every_rule_has_a_runbook() {
+        let rules = RuleSet::builtin().unwrap();
+        let rb = Runbooks::builtin().unwrap();
+        for r in &rules.rules {
+            assert!(
+                rb.get(&r.runbook).is_some(),
+                "{} names missing runbook {}",
+                r.id,
+                r.runbook
+            );
+        }
+    }
+
+    #[test]
+    fn every_runbook_states_its_providers_facts() {
+        let rb = Runbooks::builtin().unwrap();
+        for (id, phrases) in REQUIRED {
+            let md = rb.markdown(id, 2).to_lowercase();
+            for p in *phrases {
+                assert!(
+                    md.contains(&p.to_lowercase()),
+                    "runbook {id} must say {p:?}"
+                );
+            }
+        }
+        let listed: Vec<&str> = REQUIRED.iter().map(|r| r.0).collect();
+        for r in rb.iter() {
+            assert!(
+                listed.contains(&r.id.as_str()),
+                "runbook {} has no required facts",
+                r.id
+            );
+        }
+    }
+
+    #[test]
+    fn secret_runbooks_follow_the_order_and_carry_the_general_steps() {
+        let rb = Runbooks::builtin().unwrap();
+        for r in rb
+            .iter()
+            .filter(|r| r.no_action.is_none() && r.id != GENERAL)
+        {
+            let phases: Vec<Phase> = r.steps.iter().map(|s| s.phase).collect();
+            let mut sorted = phases.clone();
+            sorted.sort();
+            assert_eq!(phases, sorted, "{}", r.id);
+            let md = rb.markdown(&r.id, 2);
+            assert!(md.contains("Whatever the provider"), "{}", r.id);
+        }
+    }
+}
