@@ -57,6 +57,7 @@ pub fn run(settings: Settings) -> anyhow::Result<i32> {
             repo,
             range,
             unreachable,
+            full_scan,
             max_filesize,
         } => {
             let repo = source::git::open(repo.as_deref())?;
@@ -64,6 +65,7 @@ pub fn run(settings: Settings) -> anyhow::Result<i32> {
             let opts = source::git::GitOptions {
                 max_filesize,
                 unreachable,
+                full_scan,
             };
             let outcome = match range {
                 Some(r) => source::git::range::scan(&matcher, &repo, &r, &opts)?,

@@ -97,6 +97,11 @@ pub struct HistoryArgs {
     #[arg(long)]
     pub unreachable: bool,
 
+    /// Scan every blob in full, not only what each delta changes (same findings, slower;
+    /// for comparing the two).
+    #[arg(long, hide = true)]
+    pub full_scan: bool,
+
     #[command(flatten)]
     #[allow(missing_docs)]
     pub report: ReportArgs,

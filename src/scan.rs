@@ -64,6 +64,10 @@ pub struct Stats {
     pub bytes: u64,
     /// Files or blobs skipped by policy.
     pub skipped: u64,
+    /// Blobs scanned delta-aware: only what their delta changed was read.
+    pub delta_scans: u64,
+    /// Trees that inherited entries from their delta base instead of parsing them.
+    pub delta_trees: u64,
 }
 
 impl AddAssign for Stats {
@@ -71,6 +75,8 @@ impl AddAssign for Stats {
         self.scanned += o.scanned;
         self.bytes += o.bytes;
         self.skipped += o.skipped;
+        self.delta_scans += o.delta_scans;
+        self.delta_trees += o.delta_trees;
     }
 }
 

@@ -35,6 +35,8 @@ pub enum Job {
         range: Option<String>,
         /// Include unreachable objects.
         unreachable: bool,
+        /// Scan every blob in full.
+        full_scan: bool,
         /// Size limit for blobs.
         max_filesize: u64,
     },
@@ -120,6 +122,7 @@ impl Settings {
                     repo: a.repo,
                     range: a.range,
                     unreachable: a.unreachable,
+                    full_scan: a.full_scan,
                     max_filesize: a.report.max_filesize,
                 },
                 Some(a.report),

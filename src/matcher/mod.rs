@@ -88,6 +88,8 @@ pub struct Matcher {
     rules: RuleSet,
     ac: AhoCorasick,
     literals: Vec<Literal>,
+    /// Length of the longest automaton pattern.
+    max_literal: usize,
 }
 
 /// The automaton literal that locates `prefix`: prefixes of six bytes or more that differ only
@@ -183,10 +185,12 @@ impl Matcher {
             .match_kind(MatchKind::LeftmostLongest)
             .build(&patterns)
             .expect("rule literals always build an automaton");
+        let max_literal = patterns.iter().map(Vec::len).max().unwrap_or(0);
         Matcher {
             rules,
             ac,
             literals,
+            max_literal,
         }
     }
 
@@ -210,6 +214,58 @@ impl Matcher {
             }
         }
         Scanned { text, utf16, hits }
+    }
+
+    /// How many bytes before and after a literal's start decide whether it is a candidate: a
+    /// literal whose neighbourhood is copied intact (by a git delta) keeps its decision.
+    pub fn neighbourhood(&self) -> (usize, usize) {
+        let after = self
+            .rules
+            .rules
+            .iter()
+            .map(|r| r.min_len + 2)
+            .chain(
+                self.literals
+                    .iter()
+                    .flat_map(|l| l.keys.iter().map(|k| k.prefix.len() + 1)),
+            )
+            .max()
+            .unwrap_or(0)
+            .max(self.max_literal);
+        (4, after + 2)
+    }
+
+    /// The starts of literals in `hay[from..to]` that survive the cheap checks of at least one
+    /// rule, or that could start a base64 or suffix-anchored key (those always count). A text
+    /// with none has no hits; the converse does not hold.
+    pub fn candidates(&self, hay: &[u8], from: usize, to: usize, out: &mut Vec<u32>) {
+        let to = to.min(hay.len());
+        let end = hay.len().min(to + self.max_literal);
+        let mut pos = from;
+        while pos < to {
+            let Some(m) = self.ac.find(Input::new(hay).span(pos..end)) else {
+                break;
+            };
+            if m.start() >= to {
+                break;
+            }
+            pos = m.start() + 1;
+            let lit = &self.literals[m.pattern().as_usize()];
+            let keep = lit.base64
+                || lit.keys.iter().any(|k| {
+                    let Some(at) = m.start().checked_sub(k.offset) else {
+                        return false;
+                    };
+                    hay[at..].starts_with(&k.prefix)
+                        && k.rules.iter().any(|&ri| {
+                            let rule = &self.rules.rules[ri];
+                            rule.anchor == Anchor::Suffix || survives(hay, at, k.prefix.len(), rule)
+                        })
+                });
+            if keep {
+                out.push(m.start() as u32);
+            }
+        }
     }
 
     /// Runs every rule's examples through the whole matcher (prefilter included): each example
@@ -336,11 +392,9 @@ impl Matcher {
         let rule = &self.rules.rules[ri];
         let (start, end, secret, encoding) = match rule.anchor {
             Anchor::Prefix => {
-                if !left_boundary(hay, at, rule) {
+                if !survives(hay, at, lit_len, rule) {
                     return None;
                 }
-                // The key lies inside the run of bytes the pattern can match: too short a run
-                // rejects the candidate without running the regex.
                 let cap = hay.len().min(at + rule.max_len);
                 let run_end = at
                     + lit_len
@@ -349,9 +403,6 @@ impl Matcher {
                         .take_while(|&&b| rule.pattern_bytes.contains(b))
                         .count();
                 let escaped = hay.get(run_end) == Some(&b'\\');
-                if run_end - at < rule.min_len && !escaped {
-                    return None;
-                }
                 let plain = rule.pattern.find(&hay[at..cap]).map(|m| at + m.end());
                 match plain {
                     Some(end) if !(escaped && end == run_end) => {
@@ -453,6 +504,24 @@ fn body_of<'k>(rule: &Rule, key: &'k [u8]) -> &'k [u8] {
         (Some(p), Anchor::Suffix) => &key[..key.len() - p.len()],
         (None, _) => key,
     }
+}
+
+/// The checks that reject most candidates before any regex runs, from the bytes just around
+/// the candidate (`hay[at - 3..=at + min_len]`): the left boundary, and a run of the bytes the
+/// pattern can match long enough for its shortest key (or cut by a string escape). Delta-aware
+/// scanning relies on this depending on nothing else.
+fn survives(hay: &[u8], at: usize, lit_len: usize, rule: &Rule) -> bool {
+    if !left_boundary(hay, at, rule) {
+        return false;
+    }
+    let need = rule.min_len.saturating_sub(lit_len);
+    let body = hay.get(at + lit_len..).unwrap_or_default();
+    let run = body
+        .iter()
+        .take(need)
+        .take_while(|&&b| rule.pattern_bytes.contains(b))
+        .count();
+    run >= need || body.get(run) == Some(&b'\\')
 }
 
 /// The byte before a key must not continue a word or the key's alphabet (base64 padding,

@@ -34,6 +34,8 @@ struct Stats {
     scanned: u64,
     bytes: u64,
     skipped: u64,
+    delta_scans: u64,
+    delta_trees: u64,
     complete: bool,
 }
 
@@ -197,6 +199,8 @@ pub fn write(out: &mut dyn Write, outcome: &Outcome, ctx: &Context<'_>) -> io::R
             scanned: outcome.stats.scanned,
             bytes: outcome.stats.bytes,
             skipped: outcome.stats.skipped,
+            delta_scans: outcome.stats.delta_scans,
+            delta_trees: outcome.stats.delta_trees,
             complete: outcome.complete(),
         },
     };

@@ -230,17 +230,16 @@ impl Repo {
         self.dir.path()
     }
 
-    /// The next fixed date: one day after the previous one.
+    /// The next fixed date: one day after the previous one, from 2025-03-01.
     pub fn next_date(&self) -> String {
         let n = self.clock.get() + 1;
         self.clock.set(n);
-        format!("2025-03-{:02}T10:00:00Z", n)
+        day(n)
     }
 
     /// Runs git at the current date.
     pub fn git(&self, args: &[&str]) -> String {
-        let date = format!("2025-03-{:02}T10:00:00Z", self.clock.get().max(1));
-        git_at(self.path(), args, &date)
+        git_at(self.path(), args, &day(self.clock.get().max(1)))
     }
 
     /// Writes a file.
@@ -264,6 +263,19 @@ impl Repo {
     pub fn json(&self, args: &[&str]) -> (i32, Value) {
         run_json(self.path(), args)
     }
+}
+
+/// Day `n` (1-based) counted from 2025-03-01, at 10:00 UTC, as git takes it.
+fn day(n: u32) -> String {
+    const MONTHS: [u32; 10] = [31, 30, 31, 30, 31, 31, 30, 31, 30, 31]; // March to December
+    let mut d = n;
+    for (i, len) in MONTHS.iter().enumerate() {
+        if d <= *len {
+            return format!("2025-{:02}-{d:02}T10:00:00Z", i + 3);
+        }
+        d -= len;
+    }
+    panic!("fixture histories stay within 2025");
 }
 
 /// The findings of a report.

@@ -2,6 +2,7 @@
 //! directories (and git repositories built there under a fixed environment).
 
 mod common;
+mod delta;
 mod faults;
 mod history;
 mod report;

@@ -28,33 +28,125 @@ pub struct BlobHits {
 }
 
 /// Blob pass: scans every blob, keeps those with hits, notes LFS pointers and skipped blobs.
+///
+/// Delta-aware: a blob stored as a delta is not scanned in full. Whether a literal position is
+/// a candidate depends only on the bytes around it ([`Matcher::neighbourhood`]), so candidates
+/// of the base that the delta copies with their neighbourhood intact are candidates here too,
+/// and only inserted bytes and the edges of every copy are scanned. A blob with no candidate
+/// has no hit; a blob with any is scanned in full, exactly as without deltas.
 struct BlobScan<'m> {
     matcher: &'m Matcher,
+    delta_aware: bool,
     found: Vec<(ObjectId, BlobHits)>,
     lfs: Vec<ObjectId>,
     skipped: Vec<(ObjectId, u64)>,
+    /// Blobs whose candidates came from their delta base.
+    delta_scans: u64,
+    /// Bytes the prefilter read; bytes it did not need to read again.
+    read: u64,
+    not_reread: u64,
+}
+
+impl BlobScan<'_> {
+    /// The candidates of a deltified blob, from its base's and the delta's new bytes.
+    fn delta_candidates(
+        &mut self,
+        data: &[u8],
+        base: &[u32],
+        delta: &super::delta::Delta<'_>,
+    ) -> Option<Vec<u32>> {
+        let (before, after) = self.matcher.neighbourhood();
+        let mut out: Vec<u32> = Vec::new();
+        let mut regions: Vec<(usize, usize)> = Vec::new();
+        let mut t = 0usize;
+        for op in delta.ops() {
+            match op.ok()? {
+                super::delta::Op::Copy { offset, len } => {
+                    if len > before + after {
+                        let (lo, hi) = (offset + before, offset + len - after);
+                        let first = base.partition_point(|&c| (c as usize) < lo);
+                        for &c in base[first..].iter().take_while(|&&c| (c as usize) < hi) {
+                            out.push((t + (c as usize - offset)) as u32);
+                        }
+                        regions.push((t, t + before));
+                        regions.push((t + len - after, t + len));
+                    } else {
+                        regions.push((t, t + len));
+                    }
+                    t += len;
+                }
+                super::delta::Op::Insert { len, .. } => {
+                    regions.push((t, t + len));
+                    t += len;
+                }
+            }
+        }
+        regions.sort_unstable();
+        let mut merged: Vec<(usize, usize)> = Vec::with_capacity(regions.len());
+        for (a, b) in regions {
+            match merged.last_mut() {
+                Some(last) if a <= last.1 => last.1 = last.1.max(b),
+                _ => merged.push((a, b)),
+            }
+        }
+        let mut read = 0;
+        for (a, b) in merged {
+            self.matcher.candidates(data, a, b, &mut out);
+            read += b - a;
+        }
+        self.read += read as u64;
+        self.not_reread += data.len().saturating_sub(read) as u64;
+        out.sort_unstable();
+        out.dedup();
+        Some(out)
+    }
 }
 
 impl Visitor for BlobScan<'_> {
-    type Memo = ();
+    /// Candidate positions, or `None` where they do not carry over (UTF-16 text).
+    type Memo = Option<Vec<u32>>;
 
-    fn visit(&mut self, obj: Object<'_, ()>) {
+    fn visit(&mut self, obj: Object<'_, Self::Memo>) -> Self::Memo {
         if is_lfs_pointer(obj.data) {
             self.lfs.push(obj.id.to_owned());
-            return;
+            return None;
         }
-        let scanned = self.matcher.scan(obj.data);
-        if scanned.hits.is_empty() {
-            return;
+        let utf16 = crate::matcher::decode::detect_utf16(obj.data).is_some();
+        let candidates = match obj.base {
+            Some((_, Some(base), delta)) if self.delta_aware && !utf16 => {
+                let c = self.delta_candidates(obj.data, base, delta);
+                if c.is_some() {
+                    self.delta_scans += 1;
+                }
+                c
+            }
+            _ => None,
+        };
+        let candidates = match candidates {
+            Some(c) => c,
+            None if utf16 => Vec::new(),
+            None => {
+                let mut c = Vec::new();
+                self.matcher.candidates(obj.data, 0, obj.data.len(), &mut c);
+                self.read += obj.data.len() as u64;
+                c
+            }
+        };
+        if utf16 || !candidates.is_empty() {
+            let scanned = self.matcher.scan(obj.data);
+            if !scanned.hits.is_empty() {
+                let facts =
+                    classify::text_facts(self.matcher.rules(), &scanned, is_binary(obj.data));
+                self.found.push((
+                    obj.id.to_owned(),
+                    BlobHits {
+                        hits: scanned.hits,
+                        facts,
+                    },
+                ));
+            }
         }
-        let facts = classify::text_facts(self.matcher.rules(), &scanned, is_binary(obj.data));
-        self.found.push((
-            obj.id.to_owned(),
-            BlobHits {
-                hits: scanned.hits,
-                facts,
-            },
-        ));
+        (!utf16).then_some(candidates)
     }
 
     fn skipped(&mut self, id: &gix::oid, _kind: Kind, size: u64) {
@@ -62,50 +154,224 @@ impl Visitor for BlobScan<'_> {
     }
 }
 
-/// Tree pass: records which tree holds which, and the entries of interest.
+/// An entry of a tree that matters: a subtree, a blob of interest, a gitlink, a missing object.
+#[derive(Clone, Copy, Debug)]
+struct Notable {
+    /// Offset of the entry in the tree object.
+    start: u32,
+    /// What the entry is.
+    kind: EntryKind,
+    /// Local name id.
+    name: u32,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum EntryKind {
+    /// A subtree, by tree index (`u32::MAX`: not in the repository).
+    Tree(u32),
+    /// A blob of interest (hits, LFS pointer, skipped).
+    Interesting,
+    /// A submodule commit.
+    Gitlink,
+    /// A blob that is not in the repository.
+    Missing,
+}
+
+/// What a tree deltified from this one inherits: where each entry starts, and the entries
+/// that matter (the rest are plain blobs).
+#[derive(Default)]
+struct TreeMemo {
+    starts: Vec<u32>,
+    len: u32,
+    notable: Vec<Notable>,
+}
+
+/// Tree pass: records which tree holds which, and the entries of interest. Entries that a
+/// delta copies whole, from an entry boundary of its base tree, inherit the base's
+/// classification (the same bytes at an entry boundary are the same entry), so only new
+/// entries are parsed and looked up.
 struct TreeScan<'a> {
-    ids: &'a HashMap<ObjectId, u32>,
-    interesting: &'a HashSet<ObjectId>,
-    blobs: &'a HashSet<ObjectId>,
-    hash: gix::hash::Kind,
+    ids: &'a gix::hashtable::HashMap<ObjectId, u32>,
+    interesting: &'a gix::hashtable::HashSet<ObjectId>,
+    blobs: &'a gix::hashtable::HashSet<ObjectId>,
     rec: TreeRecords,
     corrupt: Vec<ObjectId>,
+    /// Inherit entries from delta bases (off for `--full-scan`).
+    inherit: bool,
+    /// Copy instructions of the current delta: (start, end) here, offset in the base.
+    copies: Vec<(usize, usize, usize)>,
+    /// Entries classified by lookup and entries inherited from a base.
+    parsed: u64,
+    inherited: u64,
+    /// Trees that inherited at least one entry.
+    delta_trees: u64,
+}
+
+/// Parses the tree entry at `pos`: (mode, name, id, end).
+fn parse_entry(data: &[u8], pos: usize, hash_len: usize) -> Option<(u32, &[u8], &[u8], usize)> {
+    let rest = data.get(pos..)?;
+    let sp = memchr::memchr(b' ', rest)?;
+    let mut mode = 0u32;
+    for &c in &rest[..sp] {
+        if !c.is_ascii_digit() {
+            return None;
+        }
+        mode = mode.checked_mul(8)?.checked_add(u32::from(c - b'0'))?;
+    }
+    let nul = sp + 1 + memchr::memchr(0, &rest[sp + 1..])?;
+    let name = &rest[sp + 1..nul];
+    let id = rest.get(nul + 1..nul + 1 + hash_len)?;
+    Some((mode, name, id, pos + nul + 1 + hash_len))
+}
+
+impl TreeScan<'_> {
+    /// Classifies a parsed entry with lookups; `None` for a plain blob.
+    fn classify(
+        &mut self,
+        me: u32,
+        mode: u32,
+        name: &[u8],
+        id: &gix::oid,
+    ) -> Option<(EntryKind, u32)> {
+        self.parsed += 1;
+        let (kind, special) = match mode {
+            0o40000 => match self.ids.get(id) {
+                Some(&child) => (EntryKind::Tree(child), None),
+                None => (EntryKind::Tree(u32::MAX), None),
+            },
+            0o160000 => (EntryKind::Gitlink, Some(Special::Gitlink)),
+            _ if self.interesting.contains(id) => (EntryKind::Interesting, Some(Special::Blob)),
+            _ if !self.blobs.contains(id) => (EntryKind::Missing, None),
+            _ => return None,
+        };
+        let n = self.rec.name(name);
+        match (kind, special) {
+            (EntryKind::Tree(child), _) if child != u32::MAX => self.rec.edges.push((child, me, n)),
+            (EntryKind::Tree(_) | EntryKind::Missing, _) => {
+                self.rec.missing.push((me, n, id.to_owned()))
+            }
+            (_, Some(sp)) => self.rec.direct.push((me, n, id.to_owned(), sp)),
+            _ => {}
+        }
+        Some((kind, n))
+    }
+
+    /// Records an entry inherited from the base, now at `start` and `len` bytes long.
+    fn inherit_notable(&mut self, me: u32, e: &Notable, data: &[u8], end: usize, hash_len: usize) {
+        let id = || gix::oid::try_from_bytes(&data[end - hash_len..end]).map(|o| o.to_owned());
+        match e.kind {
+            EntryKind::Tree(child) if child != u32::MAX => self.rec.edges.push((child, me, e.name)),
+            EntryKind::Tree(_) | EntryKind::Missing => {
+                if let Ok(id) = id() {
+                    self.rec.missing.push((me, e.name, id));
+                }
+            }
+            EntryKind::Interesting => {
+                if let Ok(id) = id() {
+                    self.rec.direct.push((me, e.name, id, Special::Blob));
+                }
+            }
+            EntryKind::Gitlink => {
+                if let Ok(id) = id() {
+                    self.rec.direct.push((me, e.name, id, Special::Gitlink));
+                }
+            }
+        }
+    }
 }
 
 impl Visitor for TreeScan<'_> {
-    type Memo = ();
+    type Memo = TreeMemo;
 
-    fn visit(&mut self, obj: Object<'_, ()>) {
+    fn visit(&mut self, obj: Object<'_, TreeMemo>) -> TreeMemo {
         let Some(&me) = self.ids.get(obj.id) else {
-            return;
+            return TreeMemo::default();
         };
-        for entry in gix::objs::TreeRefIter::from_bytes(obj.data, self.hash) {
-            let Ok(e) = entry else {
-                self.corrupt.push(obj.id.to_owned());
-                return;
-            };
-            let mode = e.mode;
-            if mode.is_tree() {
-                let name = self.rec.name(e.filename);
-                match self.ids.get(e.oid) {
-                    Some(&child) => self.rec.edges.push((child, me, name)),
-                    None => self.rec.missing.push((me, name, e.oid.to_owned())),
+        let data = obj.data;
+        let hash_len = obj.id.as_bytes().len();
+        let base = obj.base.filter(|_| self.inherit);
+        let mut memo = TreeMemo {
+            starts: Vec::with_capacity(base.map_or(16, |b| b.1.starts.len() + 4)),
+            len: data.len() as u32,
+            notable: Vec::new(),
+        };
+        self.copies.clear();
+        if let Some((_, _, delta)) = base {
+            let mut at = 0usize;
+            for op in delta.ops().flatten() {
+                match op {
+                    super::delta::Op::Copy { offset, len } => {
+                        self.copies.push((at, at + len, offset));
+                        at += len;
+                    }
+                    super::delta::Op::Insert { len, .. } => at += len,
                 }
-            } else if mode.is_commit() {
-                let name = self.rec.name(e.filename);
-                self.rec
-                    .direct
-                    .push((me, name, e.oid.to_owned(), Special::Gitlink));
-            } else if self.interesting.contains(e.oid) {
-                let name = self.rec.name(e.filename);
-                self.rec
-                    .direct
-                    .push((me, name, e.oid.to_owned(), Special::Blob));
-            } else if !self.blobs.contains(e.oid) {
-                let name = self.rec.name(e.filename);
-                self.rec.missing.push((me, name, e.oid.to_owned()));
             }
         }
+        let mut pos = 0usize;
+        let mut ci = 0usize;
+        let mut inherited_any = false;
+        while pos < data.len() {
+            if let Some((_, b, _)) = base {
+                while ci < self.copies.len() && self.copies[ci].1 <= pos {
+                    ci += 1;
+                }
+                if let Some(&(t0, t1, off)) = self.copies.get(ci).filter(|c| c.0 <= pos) {
+                    let from = off + (pos - t0);
+                    let b_end = off + (t1 - t0);
+                    if let Ok(k0) = b.starts.binary_search(&(from as u32)) {
+                        // Base entries k0..k1 lie whole inside the copy.
+                        let end_of =
+                            |k: usize| b.starts.get(k + 1).map_or(b.len as usize, |&s| s as usize);
+                        let mut k1 = k0;
+                        while k1 < b.starts.len() && end_of(k1) <= b_end {
+                            k1 += 1;
+                        }
+                        if k1 > k0 {
+                            let shift = pos as i64 - from as i64;
+                            memo.starts.extend(
+                                b.starts[k0..k1].iter().map(|&s| (s as i64 + shift) as u32),
+                            );
+                            let lo = b.notable.partition_point(|n| (n.start as usize) < from);
+                            let last = b.starts[k1 - 1];
+                            for n in b.notable[lo..].iter().take_while(|n| n.start <= last) {
+                                let k = b.starts.binary_search(&n.start).unwrap_or(k0);
+                                let start = (n.start as i64 + shift) as usize;
+                                let end = (end_of(k) as i64 + shift) as usize;
+                                self.inherit_notable(me, n, data, end, hash_len);
+                                memo.notable.push(Notable {
+                                    start: start as u32,
+                                    ..*n
+                                });
+                            }
+                            self.inherited += (k1 - k0) as u64;
+                            inherited_any = true;
+                            pos = (end_of(k1 - 1) as i64 + shift) as usize;
+                            continue;
+                        }
+                    }
+                }
+            }
+            let Some((mode, name, id, end)) = parse_entry(data, pos, hash_len) else {
+                self.corrupt.push(obj.id.to_owned());
+                return memo;
+            };
+            let Ok(oid) = gix::oid::try_from_bytes(id) else {
+                self.corrupt.push(obj.id.to_owned());
+                return memo;
+            };
+            memo.starts.push(pos as u32);
+            if let Some((kind, name)) = self.classify(me, mode, name, oid) {
+                memo.notable.push(Notable {
+                    start: pos as u32,
+                    kind,
+                    name,
+                });
+            }
+            pos = end;
+        }
+        self.delta_trees += u64::from(inherited_any);
+        memo
     }
 
     fn skipped(&mut self, _id: &gix::oid, _kind: Kind, _size: u64) {}
@@ -144,21 +410,49 @@ struct Root {
     target: ObjectId,
 }
 
+/// Prints phase timings on stderr when `LEAKSCOPE_TIMING` is set (for profiling).
+struct Phases(Option<(std::time::Instant, std::time::Instant)>);
+
+impl Phases {
+    fn new() -> Phases {
+        let now = std::time::Instant::now();
+        Phases(std::env::var_os("LEAKSCOPE_TIMING").map(|_| (now, now)))
+    }
+
+    fn done(&mut self, what: &str) {
+        if let Some((start, last)) = &mut self.0 {
+            let now = std::time::Instant::now();
+            eprintln!(
+                "leakscope: timing: {what}: {:.3} s (total {:.3} s)",
+                (now - *last).as_secs_f64(),
+                (now - *start).as_secs_f64()
+            );
+            *last = now;
+        }
+    }
+}
+
 /// Scans the history of `repo`.
 pub fn scan(matcher: &Matcher, repo: gix::Repository, opts: &GitOptions) -> Outcome {
+    let mut phases = Phases::new();
     let mut outcome = Outcome::default();
     let hash = repo.object_hash();
     let db = Database::open(&repo);
     outcome.notifications.extend(db.problems.iter().cloned());
     let sync = repo.clone().into_sync();
+    phases.done("enumerate objects");
 
     // 1. Blobs.
     let (scans, problems, stats) =
         db.traverse(&sync, &[Kind::Blob], opts.max_filesize, || BlobScan {
             matcher,
+            delta_aware: !opts.full_scan,
             found: Vec::new(),
             lfs: Vec::new(),
             skipped: Vec::new(),
+            delta_scans: 0,
+            read: 0,
+            not_reread: 0,
         });
     outcome.notifications.extend(problems);
     outcome.stats.scanned = stats.objects;
@@ -166,37 +460,56 @@ pub fn scan(matcher: &Matcher, repo: gix::Repository, opts: &GitOptions) -> Outc
     let mut hits: HashMap<ObjectId, BlobHits> = HashMap::new();
     let mut lfs: HashSet<ObjectId> = HashSet::new();
     let mut skipped: BTreeMap<ObjectId, u64> = BTreeMap::new();
+    let (mut read, mut not_reread) = (0u64, 0u64);
     for s in scans {
+        outcome.stats.delta_scans += s.delta_scans;
+        read += s.read;
+        not_reread += s.not_reread;
         hits.extend(s.found);
         lfs.extend(s.lfs);
         skipped.extend(s.skipped);
     }
     outcome.stats.skipped = skipped.len() as u64;
+    phases.done(&format!(
+        "scan blobs ({} of {} by delta, prefilter read {} MB, skipped {} MB)",
+        outcome.stats.delta_scans,
+        outcome.stats.scanned,
+        read >> 20,
+        not_reread >> 20
+    ));
 
     // 2. Trees.
     let mut tree_ids: Vec<ObjectId> = db.ids(Kind::Tree);
     tree_ids.sort_unstable();
     tree_ids.dedup();
-    let ids: HashMap<ObjectId, u32> = tree_ids
+    let ids: gix::hashtable::HashMap<ObjectId, u32> = tree_ids
         .iter()
         .enumerate()
         .map(|(i, id)| (*id, i as u32))
         .collect();
-    let mut interesting: HashSet<ObjectId> = hits.keys().copied().collect();
+    let mut interesting: gix::hashtable::HashSet<ObjectId> = hits.keys().copied().collect();
     interesting.extend(lfs.iter().copied());
     interesting.extend(skipped.keys().copied());
-    let blobs: HashSet<ObjectId> = db.ids(Kind::Blob).into_iter().collect();
+    let blobs: gix::hashtable::HashSet<ObjectId> = db.ids(Kind::Blob).into_iter().collect();
     let (trees, problems, _) = db.traverse(&sync, &[Kind::Tree], u64::MAX, || TreeScan {
         ids: &ids,
         interesting: &interesting,
         blobs: &blobs,
-        hash,
         rec: TreeRecords::default(),
         corrupt: Vec::new(),
+        inherit: !opts.full_scan,
+        copies: Vec::new(),
+        parsed: 0,
+        inherited: 0,
+        delta_trees: 0,
     });
     outcome.notifications.extend(problems);
     let mut records = Vec::new();
+    let (mut parsed, mut inherited) = (0u64, 0u64);
     for t in trees {
+        parsed += t.parsed;
+        inherited += t.inherited;
+        outcome.stats.delta_trees += t.delta_trees;
         for id in t.corrupt {
             outcome.notify(
                 Level::Error,
@@ -208,7 +521,10 @@ pub fn scan(matcher: &Matcher, repo: gix::Repository, opts: &GitOptions) -> Outc
         records.push(t.rec);
     }
     drop(blobs);
-    let mut index = TreeIndex::new(ids, records);
+    let mut index = TreeIndex::new(ids.into_iter().collect(), records);
+    phases.done(&format!(
+        "index trees ({parsed} entries parsed, {inherited} inherited from delta bases)"
+    ));
 
     // 3. Commits and roots.
     let (cs, problems, _) = db.traverse(&sync, &[Kind::Commit], u64::MAX, || CommitScan {
@@ -231,6 +547,7 @@ pub fn scan(matcher: &Matcher, repo: gix::Repository, opts: &GitOptions) -> Outc
     }
     let commits = Commits::new(records);
     let roots = roots(&repo, &mut outcome);
+    phases.done("read commits and refs");
     let head = repo.head_id().ok().map(|id| id.detach());
 
     let mut tips: Vec<(String, u32)> = Vec::new();
@@ -434,6 +751,7 @@ pub fn scan(matcher: &Matcher, repo: gix::Repository, opts: &GitOptions) -> Outc
     }
     outcome.findings = findings;
     outcome.finish();
+    phases.done("provenance");
     outcome
 }
 

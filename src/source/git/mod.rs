@@ -23,6 +23,8 @@ pub struct GitOptions {
     pub max_filesize: u64,
     /// Include objects no ref reaches.
     pub unreachable: bool,
+    /// Scan every blob in full instead of only what deltas change (for comparisons).
+    pub full_scan: bool,
 }
 
 /// Why a repository cannot be scanned at all.
