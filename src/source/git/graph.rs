@@ -55,11 +55,11 @@ impl TreeRecords {
 /// The trees, merged from every worker's records.
 pub struct TreeIndex {
     /// Tree id → index.
-    pub ids: HashMap<ObjectId, u32>,
+    pub ids: gix::hashtable::HashMap<ObjectId, u32>,
     names: Vec<Vec<u8>>,
-    /// For every tree, the trees holding it, with the entry name.
+    /// (child, parent, name), sorted by child: for every tree, the trees holding it.
     up_start: Vec<u32>,
-    up: Vec<(u32, u32)>,
+    up: Vec<(u32, u32, u32)>,
     direct: HashMap<u32, Vec<(u32, ObjectId, Special)>>,
     /// Entries whose object is missing: (tree, name, object).
     pub missing: Vec<(u32, u32, ObjectId)>,
@@ -72,11 +72,15 @@ pub struct TreeIndex {
 
 impl TreeIndex {
     /// Merges the records of the tree-indexing workers. `ids` lists every tree.
-    pub fn new(ids: HashMap<ObjectId, u32>, records: Vec<TreeRecords>) -> TreeIndex {
+    pub fn new(
+        ids: gix::hashtable::HashMap<ObjectId, u32>,
+        records: Vec<TreeRecords>,
+    ) -> TreeIndex {
         let n = ids.len();
         let mut names: Vec<Vec<u8>> = Vec::new();
         let mut name_ix: HashMap<Vec<u8>, u32> = HashMap::new();
-        let mut edges: Vec<(u32, u32, u32)> = Vec::new();
+        let mut edges: Vec<(u32, u32, u32)> =
+            Vec::with_capacity(records.iter().map(|r| r.edges.len()).sum());
         let mut direct: HashMap<u32, Vec<(u32, ObjectId, Special)>> = HashMap::new();
         let mut missing = Vec::new();
         for r in records {
@@ -119,7 +123,7 @@ impl TreeIndex {
         for i in 0..n {
             up_start[i + 1] += up_start[i];
         }
-        let up: Vec<(u32, u32)> = edges.iter().map(|&(_, p, nm)| (p, nm)).collect();
+        let up = edges;
         for v in direct.values_mut() {
             v.sort();
             v.dedup();
@@ -135,7 +139,7 @@ impl TreeIndex {
                 up_start[t as usize] as usize,
                 up_start[t as usize + 1] as usize,
             );
-            for &(p, nm) in &up[s..e] {
+            for &(_, p, nm) in &up[s..e] {
                 down.entry(p).or_default().push((nm, t));
                 if seen.insert(p) {
                     queue.push(p);
@@ -176,8 +180,8 @@ impl TreeIndex {
         i
     }
 
-    /// The trees that hold tree `t`, with the entry name.
-    pub fn holders(&self, t: u32) -> &[(u32, u32)] {
+    /// The trees that hold tree `t`, as (t, holder, entry name).
+    pub fn holders(&self, t: u32) -> &[(u32, u32, u32)] {
         let (s, e) = (
             self.up_start[t as usize] as usize,
             self.up_start[t as usize + 1] as usize,

@@ -422,8 +422,23 @@ impl Phases {
     fn done(&mut self, what: &str) {
         if let Some((start, last)) = &mut self.0 {
             let now = std::time::Instant::now();
+            let rss = std::fs::read_to_string("/proc/self/status")
+                .ok()
+                .and_then(|s| {
+                    let get = |k: &str| {
+                        s.lines()
+                            .find(|l| l.starts_with(k))
+                            .map(|l| l.split_whitespace().nth(1).unwrap_or("?").to_string())
+                    };
+                    Some(format!(
+                        "anon {} kB, file {} kB",
+                        get("RssAnon:")?,
+                        get("RssFile:")?
+                    ))
+                })
+                .unwrap_or_default();
             eprintln!(
-                "leakscope: timing: {what}: {:.3} s (total {:.3} s)",
+                "leakscope: timing: {what}: {:.3} s (total {:.3} s; {rss})",
                 (now - *last).as_secs_f64(),
                 (now - *start).as_secs_f64()
             );
@@ -505,8 +520,9 @@ pub fn scan(matcher: &Matcher, repo: gix::Repository, opts: &GitOptions) -> Outc
     });
     outcome.notifications.extend(problems);
     let mut records = Vec::new();
-    let (mut parsed, mut inherited) = (0u64, 0u64);
+    let (mut parsed, mut inherited, mut edges) = (0u64, 0u64, 0usize);
     for t in trees {
+        edges += t.rec.edges.len();
         parsed += t.parsed;
         inherited += t.inherited;
         outcome.stats.delta_trees += t.delta_trees;
@@ -521,9 +537,9 @@ pub fn scan(matcher: &Matcher, repo: gix::Repository, opts: &GitOptions) -> Outc
         records.push(t.rec);
     }
     drop(blobs);
-    let mut index = TreeIndex::new(ids.into_iter().collect(), records);
+    let mut index = TreeIndex::new(ids, records);
     phases.done(&format!(
-        "index trees ({parsed} entries parsed, {inherited} inherited from delta bases)"
+        "index trees ({parsed} entries parsed, {inherited} inherited from delta bases, {edges} subtree edges)"
     ));
 
     // 3. Commits and roots.
@@ -913,7 +929,7 @@ fn report_missing_entries(
             || index
                 .holders(t)
                 .iter()
-                .any(|&(p, _)| reaches(p, index, roots, memo));
+                .any(|&(_, p, _)| reaches(p, index, roots, memo));
         memo.insert(t, r);
         r
     }

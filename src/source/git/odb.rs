@@ -10,8 +10,10 @@ use super::delta::{Delta, DeltaError};
 use crate::scan::{Level, Notification};
 use gix::ObjectId;
 use gix::odb::pack;
-use rayon::prelude::*;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 /// The kinds of git objects.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -60,26 +62,47 @@ pub trait Visitor: Send {
     fn skipped(&mut self, id: &gix::oid, kind: Kind, size: u64);
 }
 
-#[derive(Clone, Debug)]
-enum Base {
-    /// Not a delta.
-    None,
-    /// A delta against another entry of the same pack.
-    Local(u32),
-    /// A delta against an object found elsewhere (thin pack completion, another pack).
-    External(ObjectId),
-    /// The base cannot be found.
-    Missing(String),
+/// Where an entry's base is: another entry of the pack, or one of these markers.
+const NO_BASE: u32 = u32::MAX;
+/// The base is outside the pack (see [`Pack::external`]).
+const EXTERNAL: u32 = u32::MAX - 1;
+/// The base cannot be found, or the entry is corrupt (see [`Pack::missing`]).
+const MISSING: u32 = u32::MAX - 2;
+
+/// A pack's mapping, shared between gix's reader and the traversal that releases pages of it.
+#[derive(Clone)]
+struct Mapping(std::sync::Arc<memmap2::Mmap>);
+
+impl std::ops::Deref for Mapping {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        &self.0
+    }
 }
+
+/// Releases the pages of a mapping that were read: they come back from the page cache when
+/// read again. Keeps the resident size of scanning a large pack bounded.
+fn release(map: &Mapping) {
+    // SAFETY: the mapping is read-only and shared; dropping its pages only makes the next read
+    // fault them in again from the file, with the same contents.
+    let _ = unsafe { map.0.unchecked_advise(memmap2::UncheckedAdvice::DontNeed) };
+}
+
+/// How many bytes of packed data the workers read between two releases of the mapping's pages.
+const RELEASE_EVERY: u64 = 64 << 20;
 
 /// One pack: its entries in offset order and their delta forest.
 struct Pack {
     path: PathBuf,
     index: pack::index::File,
-    data: pack::data::File,
+    map: Mapping,
+    data: pack::data::File<Mapping>,
     ids: Vec<ObjectId>,
-    entries: Vec<Option<pack::data::Entry>>,
-    base: Vec<Base>,
+    offsets: Vec<u64>,
+    /// The entry each entry is a delta against, or [`NO_BASE`], [`EXTERNAL`], [`MISSING`].
+    base: Vec<u32>,
+    external: HashMap<u32, ObjectId>,
+    missing: HashMap<u32, String>,
     /// The kind every entry resolves to (through its chain).
     kind: Vec<Option<Kind>>,
     child_start: Vec<u32>,
@@ -104,6 +127,9 @@ pub struct TraverseStats {
     pub bytes: u64,
     /// Of those objects, how many were deltas.
     pub deltas: u64,
+    /// Bytes of packed (compressed) data read, counting a page per entry (what the mapping
+    /// holds resident until released).
+    pub packed: u64,
 }
 
 impl Database {
@@ -137,7 +163,7 @@ impl Database {
         db.loose.sort_by_key(|a| a.0);
         db.loose.dedup_by(|a, b| a.0 == b.0);
         for p in &mut db.packs {
-            if p.base.iter().any(|b| matches!(b, Base::External(_))) {
+            if !p.external.is_empty() {
                 p.set_external_kinds(repo);
             }
         }
@@ -240,8 +266,9 @@ impl Database {
         out
     }
 
-    /// Visits every object of the given kinds once, in parallel; returns the visitors (one per
-    /// unit of parallel work), the traversal's problems and its counts.
+    /// Visits every object of the given kinds once, in parallel: one worker per thread, each
+    /// taking the next chunk of delta-forest roots in pack order. Returns the visitors, the
+    /// traversal's problems and its counts.
     pub fn traverse<V, F>(
         &self,
         repo: &gix::ThreadSafeRepository,
@@ -260,8 +287,8 @@ impl Database {
         }
         let mut work: Vec<Work> = Vec::new();
         for (pi, p) in self.packs.iter().enumerate() {
-            for (ei, b) in p.base.iter().enumerate() {
-                let root = matches!(b, Base::None | Base::External(_));
+            for (ei, &b) in p.base.iter().enumerate() {
+                let root = b == NO_BASE || b == EXTERNAL;
                 if root && p.kind[ei].is_some_and(|k| kinds.contains(&k)) {
                     work.push(Work::Root(pi as u32, ei as u32));
                 }
@@ -272,20 +299,47 @@ impl Database {
                 work.push(Work::Loose(li as u32));
             }
         }
-        let results: Vec<Worker<V>> = work
-            .par_iter()
-            .with_min_len(8)
-            .fold(
-                || Worker::new(make(), repo.to_thread_local()),
-                |mut w, item| {
-                    match *item {
-                        Work::Root(pi, ei) => w.chain(&self.packs[pi as usize], ei, max_size),
-                        Work::Loose(li) => w.loose(&self.loose[li as usize], max_size),
+        const CHUNK: usize = 32;
+        let next = AtomicUsize::new(0);
+        let read = AtomicU64::new(0);
+        let released = AtomicU64::new(0);
+        let done: Mutex<Vec<Worker<V>>> = Mutex::new(Vec::new());
+        rayon::scope(|s| {
+            for _ in 0..rayon::current_num_threads().max(1) {
+                s.spawn(|_| {
+                    let mut w = Worker::new(make(), repo.to_thread_local());
+                    loop {
+                        let i = next.fetch_add(CHUNK, Ordering::Relaxed);
+                        if i >= work.len() {
+                            break;
+                        }
+                        for item in &work[i..(i + CHUNK).min(work.len())] {
+                            let before = w.stats.packed;
+                            match *item {
+                                Work::Root(pi, ei) => {
+                                    w.chain(&self.packs[pi as usize], ei, max_size)
+                                }
+                                Work::Loose(li) => w.loose(&self.loose[li as usize], max_size),
+                            }
+                            let total = read.fetch_add(w.stats.packed - before, Ordering::Relaxed);
+                            let mark = total / RELEASE_EVERY;
+                            if mark > released.load(Ordering::Relaxed)
+                                && released.fetch_max(mark, Ordering::Relaxed) < mark
+                            {
+                                for p in &self.packs {
+                                    p.release();
+                                }
+                            }
+                        }
                     }
-                    w
-                },
-            )
-            .collect();
+                    done.lock().unwrap_or_else(|e| e.into_inner()).push(w);
+                });
+            }
+        });
+        for p in &self.packs {
+            p.release();
+        }
+        let results = done.into_inner().unwrap_or_else(|e| e.into_inner());
         let mut visitors = Vec::with_capacity(results.len());
         let mut problems = Vec::new();
         let mut stats = TraverseStats::default();
@@ -294,20 +348,21 @@ impl Database {
             stats.objects += w.stats.objects;
             stats.bytes += w.stats.bytes;
             stats.deltas += w.stats.deltas;
+            stats.packed += w.stats.packed;
             visitors.push(w.visitor);
         }
         // Entries no base reaches (a delta cycle, a corrupt base) were never visited.
         for p in &self.packs {
             for (ei, k) in p.kind.iter().enumerate() {
-                if k.is_none()
-                    && let Base::Missing(why) = &p.base[ei]
-                {
-                    problems.push(Notification::new(
-                        Level::Error,
-                        "missing-object",
-                        Some(p.ids[ei].to_string()),
-                        format!("object {} cannot be reconstructed: {why}", p.ids[ei]),
-                    ));
+                if k.is_none() {
+                    if let Some(why) = p.missing.get(&(ei as u32)) {
+                        problems.push(Notification::new(
+                            Level::Error,
+                            "missing-object",
+                            Some(p.ids[ei].to_string()),
+                            format!("object {} cannot be reconstructed: {why}", p.ids[ei]),
+                        ));
+                    }
                 }
             }
         }
@@ -333,7 +388,14 @@ impl Pack {
         hash: gix::hash::Kind,
     ) -> Result<(Pack, Vec<Notification>), String> {
         let index = pack::index::File::at(idx_path, hash).map_err(|e| e.to_string())?;
-        let data = pack::data::File::at(pack_path, hash).map_err(|e| e.to_string())?;
+        let file = std::fs::File::open(pack_path).map_err(|e| e.to_string())?;
+        // SAFETY: the pack is mapped read-only; git never rewrites a pack in place (it writes
+        // new packs and renames them), and a truncated file is reported, not read past.
+        let map = Mapping(std::sync::Arc::new(
+            unsafe { memmap2::Mmap::map(&file) }.map_err(|e| e.to_string())?,
+        ));
+        let data = pack::data::File::from_data(map.clone(), pack_path.to_path_buf(), hash)
+            .map_err(|e| e.to_string())?;
         let mut pairs: Vec<(u64, ObjectId)> =
             index.iter().map(|e| (e.pack_offset, e.oid)).collect();
         pairs.sort_unstable_by_key(|p| p.0);
@@ -341,57 +403,19 @@ impl Pack {
         let ids: Vec<ObjectId> = pairs.into_iter().map(|p| p.1).collect();
         let n = ids.len();
         let mut problems = Vec::new();
-        let mut entries = Vec::with_capacity(n);
-        let mut base = Vec::with_capacity(n);
+        let mut base = vec![NO_BASE; n];
+        let mut external = HashMap::new();
+        let mut missing = HashMap::new();
         let mut kind: Vec<Option<Kind>> = vec![None; n];
+        let mut released_at = 0u64;
         for (i, &off) in offsets.iter().enumerate() {
-            match data.entry(off) {
-                Ok(e) => {
-                    use pack::data::entry::Header;
-                    let b = match &e.header {
-                        Header::Commit => {
-                            kind[i] = Some(Kind::Commit);
-                            Base::None
-                        }
-                        Header::Tree => {
-                            kind[i] = Some(Kind::Tree);
-                            Base::None
-                        }
-                        Header::Blob => {
-                            kind[i] = Some(Kind::Blob);
-                            Base::None
-                        }
-                        Header::Tag => {
-                            kind[i] = Some(Kind::Tag);
-                            Base::None
-                        }
-                        Header::OfsDelta { base_distance } => {
-                            match e
-                                .checked_base_pack_offset(*base_distance)
-                                .and_then(|b| offsets.binary_search(&b).ok())
-                            {
-                                Some(b) => Base::Local(b as u32),
-                                None => Base::Missing(format!(
-                                    "its base at pack offset {off} - {base_distance} is not an object"
-                                )),
-                            }
-                        }
-                        Header::RefDelta { base_id } => match index.lookup(base_id) {
-                            Some(ix) => {
-                                let boff = index.pack_offset_at_index(ix);
-                                match offsets.binary_search(&boff) {
-                                    Ok(b) => Base::Local(b as u32),
-                                    Err(_) => Base::Missing(format!(
-                                        "its base {base_id} is not in the pack"
-                                    )),
-                                }
-                            }
-                            None => Base::External(*base_id),
-                        },
-                    };
-                    entries.push(Some(e));
-                    base.push(b);
-                }
+            use pack::data::entry::Header;
+            if off - released_at > RELEASE_EVERY {
+                release(&map);
+                released_at = off;
+            }
+            let e = match data.entry(off) {
+                Ok(e) => e,
                 Err(err) => {
                     problems.push(Notification::new(
                         Level::Error,
@@ -399,16 +423,49 @@ impl Pack {
                         Some(ids[i].to_string()),
                         format!("object {} in {}: {err}", ids[i], pack_path.display()),
                     ));
-                    entries.push(None);
-                    base.push(Base::Missing("its pack entry is corrupt".into()));
+                    base[i] = MISSING;
+                    missing.insert(i as u32, "its pack entry is corrupt".to_string());
+                    continue;
                 }
+            };
+            match &e.header {
+                Header::Commit => kind[i] = Some(Kind::Commit),
+                Header::Tree => kind[i] = Some(Kind::Tree),
+                Header::Blob => kind[i] = Some(Kind::Blob),
+                Header::Tag => kind[i] = Some(Kind::Tag),
+                Header::OfsDelta { base_distance } => {
+                    match e
+                        .checked_base_pack_offset(*base_distance)
+                        .and_then(|b| offsets.binary_search(&b).ok())
+                    {
+                        Some(b) => base[i] = b as u32,
+                        None => {
+                            base[i] = MISSING;
+                            missing.insert(i as u32, format!("its base at pack offset {off} - {base_distance} is not an object"));
+                        }
+                    }
+                }
+                Header::RefDelta { base_id } => match index.lookup(base_id) {
+                    Some(ix) => match offsets.binary_search(&index.pack_offset_at_index(ix)) {
+                        Ok(b) => base[i] = b as u32,
+                        Err(_) => {
+                            base[i] = MISSING;
+                            missing
+                                .insert(i as u32, format!("its base {base_id} is not in the pack"));
+                        }
+                    },
+                    None => {
+                        base[i] = EXTERNAL;
+                        external.insert(i as u32, *base_id);
+                    }
+                },
             }
         }
         // Children lists (compressed rows).
         let mut count = vec![0u32; n + 1];
-        for b in &base {
-            if let Base::Local(p) = b {
-                count[*p as usize + 1] += 1;
+        for &b in &base {
+            if b < MISSING {
+                count[b as usize + 1] += 1;
             }
         }
         for i in 0..n {
@@ -417,9 +474,9 @@ impl Pack {
         let child_start = count.clone();
         let mut fill = count;
         let mut children = vec![0u32; child_start[n] as usize];
-        for (i, b) in base.iter().enumerate() {
-            if let Base::Local(p) = b {
-                let slot = &mut fill[*p as usize];
+        for (i, &b) in base.iter().enumerate() {
+            if b < MISSING {
+                let slot = &mut fill[b as usize];
                 children[*slot as usize] = i as u32;
                 *slot += 1;
             }
@@ -427,24 +484,32 @@ impl Pack {
         let mut pack = Pack {
             path: pack_path.to_path_buf(),
             index,
+            map,
             data,
             ids,
-            entries,
+            offsets,
             base,
+            external,
+            missing,
             kind,
             child_start,
             children,
         };
         pack.resolve_kinds();
+        // Reading every entry header touched every page of the pack.
+        pack.release();
         Ok((pack, problems))
+    }
+
+    /// Releases the pages of the mapping that were read (see [`release`]).
+    fn release(&self) {
+        release(&self.map);
     }
 
     /// Propagates kinds from bases to their deltas.
     fn resolve_kinds(&mut self) {
         let stack: Vec<u32> = (0..self.ids.len() as u32)
-            .filter(|&i| {
-                self.kind[i as usize].is_some() && matches!(self.base[i as usize], Base::None)
-            })
+            .filter(|&i| self.kind[i as usize].is_some() && self.base[i as usize] == NO_BASE)
             .collect();
         self.propagate(stack);
     }
@@ -469,17 +534,20 @@ impl Pack {
     /// Kinds of deltas against bases outside the pack, from the bases' headers.
     fn set_external_kinds(&mut self, repo: &gix::Repository) {
         let mut stack = Vec::new();
-        for i in 0..self.ids.len() {
-            if let Base::External(b) = &self.base[i] {
-                match repo.find_header(*b) {
-                    Ok(h) => {
-                        self.kind[i] = Some(Kind::from_gix(h.kind()));
-                        stack.push(i as u32);
-                    }
-                    Err(_) => {
-                        self.base[i] =
-                            Base::Missing(format!("its base {b} is not in the repository"))
-                    }
+        let mut externals: Vec<(u32, ObjectId)> =
+            self.external.iter().map(|(&i, &b)| (i, b)).collect();
+        externals.sort();
+        for (i, b) in externals {
+            match repo.find_header(b) {
+                Ok(h) => {
+                    self.kind[i as usize] = Some(Kind::from_gix(h.kind()));
+                    stack.push(i);
+                }
+                Err(_) => {
+                    self.base[i as usize] = MISSING;
+                    self.external.remove(&i);
+                    self.missing
+                        .insert(i, format!("its base {b} is not in the repository"));
                 }
             }
         }
@@ -553,16 +621,27 @@ impl<V: Visitor> Worker<V> {
 
     /// Inflates pack entry `i` into `out`.
     fn inflate(&mut self, p: &Pack, i: u32, out: &mut Vec<u8>) -> Result<(), String> {
-        let Some(entry) = &p.entries[i as usize] else {
-            return Err("corrupt entry header".into());
-        };
+        let entry = p
+            .data
+            .entry(p.offsets[i as usize])
+            .map_err(|e| e.to_string())?;
         let size = usize::try_from(entry.decompressed_size).map_err(|_| "too large".to_string())?;
         out.clear();
         out.resize(size, 0);
+        let read = p
+            .data
+            .decompress_entry(&entry, &mut self.inflate, out)
+            .map_err(|e| e.to_string())?;
+        // Each entry read touches at least one page of the mapping.
+        self.stats.packed += read as u64 + 4096;
+        Ok(())
+    }
+
+    /// The size an entry's content will have (for a delta: the size of its delta data).
+    fn entry_size(p: &Pack, i: u32) -> u64 {
         p.data
-            .decompress_entry(entry, &mut self.inflate, out)
-            .map(|_| ())
-            .map_err(|e| e.to_string())
+            .entry(p.offsets[i as usize])
+            .map_or(0, |e| e.decompressed_size)
     }
 
     /// Visits pack entry `root` and every delta made from it, depth first. A node's content is
@@ -572,8 +651,8 @@ impl<V: Visitor> Worker<V> {
             return;
         };
         let mut data = self.buffer();
-        match &p.base[root as usize] {
-            Base::External(b) => {
+        match p.external.get(&root) {
+            Some(b) => {
                 let mut base = self.buffer();
                 let fetched = {
                     use gix::objs::Find;
@@ -602,10 +681,8 @@ impl<V: Visitor> Worker<V> {
                     return;
                 }
             }
-            _ => {
-                let size = p.entries[root as usize]
-                    .as_ref()
-                    .map_or(0, |e| e.decompressed_size);
+            None => {
+                let size = Self::entry_size(p, root);
                 if size > max_size {
                     self.skip_subtree(p, root, kind, size);
                     return;
