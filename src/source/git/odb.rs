@@ -354,15 +354,13 @@ impl Database {
         // Entries no base reaches (a delta cycle, a corrupt base) were never visited.
         for p in &self.packs {
             for (ei, k) in p.kind.iter().enumerate() {
-                if k.is_none() {
-                    if let Some(why) = p.missing.get(&(ei as u32)) {
-                        problems.push(Notification::new(
-                            Level::Error,
-                            "missing-object",
-                            Some(p.ids[ei].to_string()),
-                            format!("object {} cannot be reconstructed: {why}", p.ids[ei]),
-                        ));
-                    }
+                if let (None, Some(why)) = (k, p.missing.get(&(ei as u32))) {
+                    problems.push(Notification::new(
+                        Level::Error,
+                        "missing-object",
+                        Some(p.ids[ei].to_string()),
+                        format!("object {} cannot be reconstructed: {why}", p.ids[ei]),
+                    ));
                 }
             }
         }
