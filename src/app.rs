@@ -1,7 +1,11 @@
-//! Runs a resolved [`Settings`]: the job, its report, its notifications on stderr, and the
-//! exit code (0 clean, 1 findings reached `--fail-on`, 2 an error or an incomplete scan; 2
-//! wins).
+//! Runs a resolved [`Settings`]: the job, the configuration's suppressions and the baseline,
+//! the report, notifications on stderr, and the exit code (0 clean, 1 unsuppressed findings
+//! reached `--fail-on`, 2 an error or an incomplete scan; 2 wins).
 
+use crate::baseline::Baseline;
+use crate::config::Config;
+use crate::finding::{Suppression, SuppressionKind};
+use crate::progress::Progress;
 use crate::report::{self, Context, Mode};
 use crate::scan::{Level, Outcome};
 use crate::settings::{Job, Output, Settings};
@@ -18,13 +22,21 @@ pub const EXIT_FINDINGS: i32 = 1;
 /// Exit code: an error, or an incomplete scan.
 pub const EXIT_ERROR: i32 = 2;
 
-/// The exit code of a scan: 2 when incomplete (it wins), 1 when a finding reaches `fail_on`.
+/// Exit code of a scan: 2 when incomplete (it wins), 1 when an unsuppressed finding reaches
+/// `fail_on`.
 pub fn exit_code(outcome: &Outcome, fail_on: Option<Severity>) -> i32 {
     if !outcome.complete() {
         return EXIT_ERROR;
     }
     match fail_on {
-        Some(t) if outcome.findings.iter().any(|f| f.severity >= t) => EXIT_FINDINGS,
+        Some(t)
+            if outcome
+                .findings
+                .iter()
+                .any(|f| !f.suppressed() && f.severity >= t) =>
+        {
+            EXIT_FINDINGS
+        }
         _ => EXIT_CLEAN,
     }
 }
@@ -36,18 +48,24 @@ pub fn run(settings: Settings) -> anyhow::Result<i32> {
         output,
         threads,
         quiet,
+        progress,
         matcher,
         runbooks,
+        config,
     } = settings;
     let _ = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build_global();
-    let (outcome, mode, revision) = match job {
-        Job::Scan { paths, fs } => (
-            source::fs::scan_paths(&matcher, &paths, &fs),
-            Mode::Scan,
-            None,
-        ),
+    let bar = Progress::new(progress);
+    let (mut outcome, mode, revision) = match job {
+        Job::Scan { paths, mut fs } => {
+            fs.progress = bar.clone();
+            (
+                source::fs::scan_paths(&matcher, &paths, &fs),
+                Mode::Scan,
+                None,
+            )
+        }
         Job::Stdin { max_filesize } => (
             source::fs::scan_stdin(&matcher, max_filesize),
             Mode::Scan,
@@ -66,6 +84,7 @@ pub fn run(settings: Settings) -> anyhow::Result<i32> {
                 max_filesize,
                 unreachable,
                 full_scan,
+                progress: bar.clone(),
             };
             let outcome = match range {
                 Some(r) => source::git::range::scan(&matcher, &repo, &r, &opts)?,
@@ -91,7 +110,21 @@ pub fn run(settings: Settings) -> anyhow::Result<i32> {
             out.flush()?;
             return Ok(EXIT_CLEAN);
         }
+        Job::Completions { shell } => {
+            use clap::CommandFactory;
+            let mut cmd = crate::cli::Cli::command();
+            clap_complete::generate(shell, &mut cmd, "leakscope", &mut io::stdout());
+            return Ok(EXIT_CLEAN);
+        }
     };
+    bar.finish();
+    suppress(&mut outcome, &config);
+    if output.write_baseline {
+        return write_baseline(&output, &outcome, quiet);
+    }
+    if let Some(path) = &output.baseline {
+        Baseline::load(path)?.filter(&mut outcome);
+    }
     let code = exit_code(&outcome, output.fail_on);
     print_notifications(&outcome, quiet);
     let ctx = Context {
@@ -104,6 +137,42 @@ pub fn run(settings: Settings) -> anyhow::Result<i32> {
     };
     write_report(&output, &outcome, &ctx)?;
     Ok(code)
+}
+
+/// Suppresses the findings the configuration allows (by path or fingerprint).
+fn suppress(outcome: &mut Outcome, config: &Config) {
+    for f in &mut outcome.findings {
+        if let Some(justification) = config.allowed(&f.path, &f.fingerprint) {
+            f.suppressions.push(Suppression {
+                kind: SuppressionKind::External,
+                justification,
+            });
+        }
+    }
+}
+
+fn write_baseline(output: &Output, outcome: &Outcome, quiet: bool) -> anyhow::Result<i32> {
+    let path = output
+        .path
+        .clone()
+        .unwrap_or_else(|| crate::settings::BASELINE_FILE.into());
+    let baseline = Baseline::of(outcome);
+    write_atomically(&path, &baseline.to_json())
+        .with_context(|| format!("writing {}", path.display()))?;
+    print_notifications(outcome, quiet);
+    if !quiet {
+        eprintln!(
+            "leakscope: recorded {} finding{} in {}",
+            baseline.len(),
+            if baseline.len() == 1 { "" } else { "s" },
+            path.display()
+        );
+    }
+    Ok(if outcome.complete() {
+        EXIT_CLEAN
+    } else {
+        EXIT_ERROR
+    })
 }
 
 fn stdout(color: bool) -> BufferedStandardStream {

@@ -64,6 +64,54 @@ pub struct HitFacts {
     pub snippet: Option<Snippet>,
     /// The browser-exposed variable the key is assigned to, if any.
     pub public_variable: bool,
+    /// What follows `leakscope:allow` on the key's line, if the line has it.
+    pub allow: Option<String>,
+}
+
+/// The marker of an inline allow comment.
+pub const ALLOW_MARKER: &str = "leakscope:allow";
+
+/// What follows the allow marker on the line holding `at`, trimmed of comment closers.
+fn inline_allow(text: &[u8], at: usize) -> Option<String> {
+    let start = memchr::memrchr(b'\n', &text[..at]).map_or(0, |i| i + 1);
+    let end = memchr::memchr(b'\n', &text[at..]).map_or(text.len(), |i| at + i);
+    let line = &text[start..end];
+    let pos = memchr::memmem::find(line, ALLOW_MARKER.as_bytes())?;
+    let tail = String::from_utf8_lossy(&line[pos + ALLOW_MARKER.len()..]).into_owned();
+    let tail = tail
+        .trim()
+        .trim_end_matches("*/")
+        .trim_end_matches("-->")
+        .trim();
+    Some(tail.trim_start_matches(':').trim().to_string())
+}
+
+/// Whether an inline allow (`leakscope:allow [RULE_ID] [reason]`) applies to `rule_id`, and
+/// its justification.
+pub fn allow_applies(tail: &str, rule_id: &str, rules: &RuleSet) -> Option<String> {
+    let mut words = tail.splitn(2, char::is_whitespace);
+    let first = words.next().unwrap_or("");
+    if rules.get(first).is_some()
+        || first.contains('-')
+            && first
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    {
+        if first != rule_id {
+            return None;
+        }
+        let reason = words.next().unwrap_or("").trim();
+        return Some(if reason.is_empty() {
+            format!("{ALLOW_MARKER} {rule_id}")
+        } else {
+            reason.to_string()
+        });
+    }
+    Some(if tail.is_empty() {
+        ALLOW_MARKER.to_string()
+    } else {
+        tail.to_string()
+    })
 }
 
 /// Computes the facts of every hit of a scanned text. `binary` content gets no snippets.
@@ -79,6 +127,7 @@ pub fn text_facts(rules: &RuleSet, scanned: &Scanned<'_>, binary: bool) -> TextF
                 location,
                 snippet: (!binary).then(|| snippet(rules, text, &index, hit, &scanned.hits)),
                 public_variable: public_variable(text, hit.start).is_some(),
+                allow: (!binary).then(|| inline_allow(text, hit.start)).flatten(),
             }
         })
         .collect();
@@ -193,7 +242,7 @@ pub fn classify(
         }
         warnings.sort();
 
-        let (verdict, severity) = verdict(
+        let (verdict, mut severity) = verdict(
             rule.class,
             environment,
             exposure,
@@ -201,6 +250,9 @@ pub fn classify(
             !warnings.is_empty(),
             rule.severity,
         );
+        if let (Verdict::MustRotate, Some(s)) = (verdict, rule.severity_override) {
+            severity = s;
+        }
 
         let mut runbooks = vec![rule.runbook.clone()];
         let mut alternatives = Vec::new();
@@ -216,6 +268,16 @@ pub fn classify(
         }
 
         let message = message(rules, hit, &redacted, environment, verdict, exposure);
+        let suppressions = hf
+            .allow
+            .as_deref()
+            .and_then(|tail| allow_applies(tail, &rule.id, rules))
+            .map(|justification| crate::finding::Suppression {
+                kind: crate::finding::SuppressionKind::InSource,
+                justification,
+            })
+            .into_iter()
+            .collect();
         out.push(Finding {
             rule_id: rule.id.clone(),
             rule_name: rule.name.clone(),
@@ -241,6 +303,7 @@ pub fn classify(
             project: hit.project.clone(),
             published: hit.published.clone(),
             provenance: None,
+            suppressions,
         });
     }
     out

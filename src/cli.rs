@@ -22,9 +22,13 @@ pub struct Cli {
     #[arg(long, global = true, value_enum, default_value_t = ColorWhen::Auto, value_name = "WHEN")]
     pub color: ColorWhen,
 
-    /// Print nothing on stderr but errors.
+    /// Print nothing on stderr but errors (no progress bar, no notes).
     #[arg(short, long, global = true)]
     pub quiet: bool,
+
+    /// Configuration file (default: .leakscope.toml at the repository root, if any).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 }
 
 /// The subcommands.
@@ -40,6 +44,28 @@ pub enum Command {
     Rules(RulesArgs),
     /// Explain a rule: what the key is, whether it is safe, how to rotate it.
     Explain(ExplainArgs),
+    /// Record the current findings of a scan as a baseline, so `--baseline` reports only new
+    /// ones: `leakscope baseline scan . -o .leakscope-baseline.json`.
+    Baseline {
+        /// The scan whose findings to record.
+        #[command(subcommand)]
+        of: BaselineOf,
+    },
+    /// Print a shell completion script.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+}
+
+/// What `leakscope baseline` records.
+#[derive(Debug, Subcommand)]
+pub enum BaselineOf {
+    /// Files on disk.
+    Scan(ScanArgs),
+    /// Git history.
+    History(HistoryArgs),
 }
 
 /// Options shared by every scanning command.
@@ -57,9 +83,14 @@ pub struct ReportArgs {
     #[arg(long)]
     pub show_secrets: bool,
 
-    /// Exit with 1 when a finding reaches this severity.
-    #[arg(long, value_enum, default_value_t = FailOn::Medium, value_name = "SEVERITY")]
-    pub fail_on: FailOn,
+    /// Exit with 1 when a finding reaches this severity [default: medium, or `fail_on` in the
+    /// configuration file].
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub fail_on: Option<FailOn>,
+
+    /// Report only findings that are not in this baseline file (see `leakscope baseline`).
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
 
     /// Skip files and blobs larger than SIZE (listed as notes), e.g. 256M, 10K, 1G.
     #[arg(long, default_value = "256M", value_name = "SIZE", value_parser = parse_size)]

@@ -275,7 +275,7 @@ impl Config {
                 .parse()
                 .map_err(|e: String| self.invalid(sev.span().start, e))?;
             match rules.rules.iter_mut().find(|r| &r.id == id) {
-                Some(r) => r.severity = severity,
+                Some(r) => r.severity_override = Some(severity),
                 None => {
                     return Err(self.invalid(
                         sev.span().start,

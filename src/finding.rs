@@ -165,6 +165,34 @@ pub struct Snippet {
     pub raw: String,
 }
 
+/// How a finding was suppressed: it stays in JSON and SARIF, but does not fail the gate.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Suppression {
+    /// Where the suppression lives.
+    pub kind: SuppressionKind,
+    /// Why.
+    pub justification: String,
+}
+
+/// Where a suppression lives (SARIF `suppressions[].kind`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SuppressionKind {
+    /// A `leakscope:allow` comment on the finding's line.
+    InSource,
+    /// The configuration file (an allowed path or fingerprint).
+    External,
+}
+
+impl SuppressionKind {
+    /// The SARIF and JSON word.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SuppressionKind::InSource => "inSource",
+            SuppressionKind::External => "external",
+        }
+    }
+}
+
 /// Where and when a secret entered git history (history mode only).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Provenance {
@@ -239,6 +267,15 @@ pub struct Finding {
     pub published: Option<String>,
     /// History mode: where and when it entered.
     pub provenance: Option<Provenance>,
+    /// Suppressions; a suppressed finding is reported but does not fail the gate.
+    pub suppressions: Vec<Suppression>,
+}
+
+impl Finding {
+    /// Whether a suppression applies.
+    pub fn suppressed(&self) -> bool {
+        !self.suppressions.is_empty()
+    }
 }
 
 impl Finding {

@@ -9,12 +9,14 @@
 #![warn(missing_docs)]
 
 pub mod app;
+pub mod baseline;
 pub mod classify;
 pub mod cli;
 pub mod config;
 pub mod explain;
 pub mod finding;
 pub mod matcher;
+pub mod progress;
 pub mod report;
 pub mod rules;
 pub mod runbook;

@@ -204,6 +204,8 @@ pub struct Rule {
     pub class: Class,
     /// Severity when an exposed live (or unmarked) key of this rule must be rotated.
     pub severity: Severity,
+    /// The configuration file's severity for every must-rotate finding of this rule.
+    pub severity_override: Option<Severity>,
     /// The literals the prefilter looks for.
     pub prefixes: Vec<String>,
     /// Whether the literals start or end the key.
@@ -517,6 +519,7 @@ fn compile(file: &str, provider: usize, r: RawRule) -> Result<Rule, RuleError> {
         kind: r.kind,
         class: r.class,
         severity: r.severity,
+        severity_override: None,
         prefixes: r.prefixes,
         anchor: r.anchor,
         pattern_source: r.pattern,

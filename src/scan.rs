@@ -68,6 +68,8 @@ pub struct Stats {
     pub delta_scans: u64,
     /// Trees that inherited entries from their delta base instead of parsing them.
     pub delta_trees: u64,
+    /// Findings left out because the baseline records them.
+    pub baselined: u64,
 }
 
 impl AddAssign for Stats {
@@ -77,6 +79,7 @@ impl AddAssign for Stats {
         self.skipped += o.skipped;
         self.delta_scans += o.delta_scans;
         self.delta_trees += o.delta_trees;
+        self.baselined += o.baselined;
     }
 }
 

@@ -1,7 +1,11 @@
-//! The one place where command-line arguments become the objects that run: the job, where its
-//! report goes, and the gate that turns findings into an exit code.
+//! The one place where command-line arguments become the objects that run: the job, the rules
+//! in force (built-in, then the configuration file's), where the report goes, and the gate that
+//! turns findings into an exit code.
 
-use crate::cli::{Cli, ColorWhen, Command, FailOn, ListFormat, ReportArgs};
+use crate::cli::{
+    BaselineOf, Cli, ColorWhen, Command, FailOn, HistoryArgs, ListFormat, ReportArgs, ScanArgs,
+};
+use crate::config::Config;
 use crate::matcher::Matcher;
 use crate::report::Format;
 use crate::rules::RuleSet;
@@ -10,7 +14,7 @@ use crate::source::fs::FsOptions;
 use crate::vocab::Severity;
 use anyhow::Context as _;
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// What to run.
 #[derive(Debug)]
@@ -57,6 +61,11 @@ pub enum Job {
         /// Rule id.
         rule: String,
     },
+    /// Print a shell completion script.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
 }
 
 /// Where and how the report is written.
@@ -72,6 +81,10 @@ pub struct Output {
     pub fail_on: Option<Severity>,
     /// Colour text output.
     pub color: bool,
+    /// Report only findings not in this baseline.
+    pub baseline: Option<PathBuf>,
+    /// Write a baseline (to `path`) instead of a report.
+    pub write_baseline: bool,
 }
 
 /// Everything a run needs, resolved once.
@@ -84,72 +97,145 @@ pub struct Settings {
     pub threads: usize,
     /// Only errors on stderr.
     pub quiet: bool,
+    /// Show a progress bar (stderr is a terminal and not `--quiet`).
+    pub progress: bool,
     /// The matcher, built from the rules in force.
     pub matcher: Matcher,
     /// The runbooks.
     pub runbooks: Runbooks,
+    /// The configuration file's allow lists.
+    pub config: Config,
 }
 
+/// The default baseline file.
+pub const BASELINE_FILE: &str = ".leakscope-baseline.json";
+
 impl Settings {
-    /// Resolves parsed arguments: defaults, the thread count, colour, the gate, and the rules.
+    /// Resolves parsed arguments: defaults, the thread count, colour, the configuration file,
+    /// the rules and the gate.
     pub fn from_cli(cli: Cli) -> anyhow::Result<Settings> {
         let threads = cli
             .threads
             .filter(|&n| n > 0)
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-        let rules = RuleSet::builtin().context("loading the built-in rules")?;
-        let runbooks = Runbooks::builtin().context("loading the built-in runbooks")?;
-        let (job, report) = match cli.command {
-            Command::Scan(a) => {
-                let job = if a.paths.len() == 1 && a.paths[0].as_os_str() == "-" {
-                    Job::Stdin {
-                        max_filesize: a.report.max_filesize,
-                    }
-                } else {
-                    Job::Scan {
-                        paths: a.paths,
-                        fs: FsOptions {
-                            no_ignore: a.no_ignore,
-                            max_filesize: a.report.max_filesize,
-                            threads,
-                        },
-                    }
-                };
-                (job, Some(a.report))
+        let mut write_baseline = false;
+        let command = match cli.command {
+            Command::Baseline { of } => {
+                write_baseline = true;
+                match of {
+                    BaselineOf::Scan(a) => Command::Scan(a),
+                    BaselineOf::History(a) => Command::History(a),
+                }
             }
-            Command::History(a) => (
-                Job::History {
-                    repo: a.repo,
-                    range: a.range,
-                    unreachable: a.unreachable,
-                    full_scan: a.full_scan,
-                    max_filesize: a.report.max_filesize,
-                },
-                Some(a.report),
-            ),
-            Command::Staged(a) => (
-                Job::Staged {
-                    repo: a.repo,
-                    max_filesize: a.report.max_filesize,
-                },
-                Some(a.report),
-            ),
-            Command::Rules(a) => (Job::Rules { format: a.format }, None),
-            Command::Explain(a) => (Job::Explain { rule: a.rule }, None),
+            c => c,
         };
-        let output = output(report, cli.color);
+        let (job, report, target) = match command {
+            Command::Scan(a) => scan_job(a, threads),
+            Command::History(a) => history_job(a),
+            Command::Staged(a) => {
+                let target = a.repo.clone();
+                (
+                    Job::Staged {
+                        repo: a.repo,
+                        max_filesize: a.report.max_filesize,
+                    },
+                    Some(a.report),
+                    target,
+                )
+            }
+            Command::Rules(a) => (Job::Rules { format: a.format }, None, None),
+            Command::Explain(a) => (Job::Explain { rule: a.rule }, None, None),
+            Command::Completions { shell } => (Job::Completions { shell }, None, None),
+            Command::Baseline { .. } => unreachable!("resolved above"),
+        };
+
+        let config_path = match &cli.config {
+            Some(p) => Some(p.clone()),
+            None => {
+                let dir = target.unwrap_or_else(|| PathBuf::from("."));
+                let dir = if dir.is_file() {
+                    dir.parent()
+                        .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+                } else {
+                    dir
+                };
+                dir.canonicalize().ok().and_then(|d| Config::discover(&d))
+            }
+        };
+        let config = match &config_path {
+            Some(p) => Config::load(p)?,
+            None => Config::default(),
+        };
+        let mut rules = RuleSet::builtin().context("loading the built-in rules")?;
+        let runbooks = Runbooks::builtin().context("loading the built-in runbooks")?;
+        let custom = config.apply(&mut rules, &runbooks)?;
+        let matcher = Matcher::new(rules);
+        if !custom.is_empty()
+            && let Err(failures) = matcher.check_examples_of(&custom)
+        {
+            anyhow::bail!(
+                "{}: custom rules fail their own examples:\n  {}",
+                config_path
+                    .as_ref()
+                    .map_or_else(String::new, |p| p.display().to_string()),
+                failures.join("\n  ")
+            );
+        }
+        let output = output(report, cli.color, config.fail_on, write_baseline);
         Ok(Settings {
             job,
             output,
             threads,
             quiet: cli.quiet,
-            matcher: Matcher::new(rules),
+            progress: !cli.quiet && std::io::stderr().is_terminal(),
+            matcher,
             runbooks,
+            config,
         })
     }
 }
 
-fn output(report: Option<ReportArgs>, color: ColorWhen) -> Output {
+fn scan_job(a: ScanArgs, threads: usize) -> (Job, Option<ReportArgs>, Option<PathBuf>) {
+    let target = a.paths.first().filter(|p| p.as_os_str() != "-").cloned();
+    let job = if a.paths.len() == 1 && a.paths[0].as_os_str() == "-" {
+        Job::Stdin {
+            max_filesize: a.report.max_filesize,
+        }
+    } else {
+        Job::Scan {
+            paths: a.paths,
+            fs: FsOptions {
+                no_ignore: a.no_ignore,
+                max_filesize: a.report.max_filesize,
+                threads,
+                progress: crate::progress::Progress::hidden(),
+            },
+        }
+    };
+    (job, Some(a.report), target)
+}
+
+fn history_job(a: HistoryArgs) -> (Job, Option<ReportArgs>, Option<PathBuf>) {
+    let target = a.repo.clone();
+    (
+        Job::History {
+            repo: a.repo,
+            range: a.range,
+            unreachable: a.unreachable,
+            full_scan: a.full_scan,
+            max_filesize: a.report.max_filesize,
+        },
+        Some(a.report),
+        target,
+    )
+}
+
+fn output(
+    report: Option<ReportArgs>,
+    color: ColorWhen,
+    config_fail_on: Option<FailOn>,
+    write_baseline: bool,
+) -> Output {
     let Some(r) = report else {
         return Output {
             format: Format::Text,
@@ -157,15 +243,23 @@ fn output(report: Option<ReportArgs>, color: ColorWhen) -> Output {
             show_secrets: false,
             fail_on: None,
             color: use_color(color, false),
+            baseline: None,
+            write_baseline: false,
         };
     };
-    let to_file = r.output.is_some();
+    let path = match (&r.output, write_baseline) {
+        (None, true) => Some(PathBuf::from(BASELINE_FILE)),
+        (p, _) => p.clone(),
+    };
+    let to_file = path.is_some();
     Output {
         format: r.format,
-        path: r.output,
+        path,
         show_secrets: r.show_secrets,
-        fail_on: threshold(r.fail_on),
+        fail_on: threshold(r.fail_on.or(config_fail_on).unwrap_or(FailOn::Medium)),
         color: use_color(color, to_file),
+        baseline: r.baseline,
+        write_baseline,
     }
 }
 

@@ -272,8 +272,14 @@ impl Matcher {
     /// must give exactly one hit, of its rule, with the example's environment; each negative
     /// example must give none. Returns one line per failure.
     pub fn check_examples(&self) -> Result<(), Vec<String>> {
+        let all: Vec<String> = self.rules.rules.iter().map(|r| r.id.clone()).collect();
+        self.check_examples_of(&all)
+    }
+
+    /// [`Matcher::check_examples`] for the rules with these ids (custom rules at load time).
+    pub fn check_examples_of(&self, ids: &[String]) -> Result<(), Vec<String>> {
         let mut failures = Vec::new();
-        for rule in &self.rules.rules {
+        for rule in self.rules.rules.iter().filter(|r| ids.contains(&r.id)) {
             let has_markers = rule.live.is_some() || rule.test.is_some();
             if rule.examples.is_empty() {
                 failures.push(format!("{}: no examples", rule.id));

@@ -36,6 +36,8 @@ struct Stats {
     skipped: u64,
     delta_scans: u64,
     delta_trees: u64,
+    suppressed: u64,
+    baselined: u64,
     complete: bool,
 }
 
@@ -75,6 +77,25 @@ struct JsonFinding<'a> {
     published: Option<&'a str>,
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     history: Option<History<'a>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    suppressions: Vec<JsonSuppression<'a>>,
+}
+
+#[derive(Serialize)]
+pub(crate) struct JsonSuppression<'a> {
+    pub kind: &'static str,
+    pub justification: &'a str,
+}
+
+/// Suppressions of a finding in wire form.
+pub(crate) fn suppressions(f: &Finding) -> Vec<JsonSuppression<'_>> {
+    f.suppressions
+        .iter()
+        .map(|s| JsonSuppression {
+            kind: s.kind.as_str(),
+            justification: &s.justification,
+        })
+        .collect()
 }
 
 /// Provenance fields of history findings, flattened into the finding.
@@ -192,6 +213,7 @@ pub fn write(out: &mut dyn Write, outcome: &Outcome, ctx: &Context<'_>) -> io::R
                 project: f.project.as_deref(),
                 published: f.published.as_deref(),
                 history: History::of(f),
+                suppressions: suppressions(f),
             })
             .collect(),
         notifications: outcome.notifications.iter().map(notification).collect(),
@@ -201,6 +223,8 @@ pub fn write(out: &mut dyn Write, outcome: &Outcome, ctx: &Context<'_>) -> io::R
             skipped: outcome.stats.skipped,
             delta_scans: outcome.stats.delta_scans,
             delta_trees: outcome.stats.delta_trees,
+            suppressed: outcome.findings.iter().filter(|f| f.suppressed()).count() as u64,
+            baselined: outcome.stats.baselined,
             complete: outcome.complete(),
         },
     };

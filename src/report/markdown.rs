@@ -111,7 +111,7 @@ fn day(d: &str) -> &str {
 /// Writes the report.
 pub fn write(out: &mut dyn Write, outcome: &Outcome, ctx: &Context<'_>) -> io::Result<()> {
     let mut by_sha: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
-    for f in &outcome.findings {
+    for f in outcome.findings.iter().filter(|f| !f.suppressed()) {
         by_sha.entry(f.secret_sha256.as_str()).or_default().push(f);
     }
     let mut secrets: Vec<Secret<'_>> = by_sha
@@ -140,8 +140,40 @@ pub fn write(out: &mut dyn Write, outcome: &Outcome, ctx: &Context<'_>) -> io::R
     plan(out, &secrets, ctx)?;
     public(out, &secrets, ctx)?;
     warnings(out, &secrets)?;
+    suppressed(out, outcome)?;
     notes(out, outcome)?;
     Ok(())
+}
+
+fn suppressed(out: &mut dyn Write, outcome: &Outcome) -> io::Result<()> {
+    let list: Vec<&Finding> = outcome.findings.iter().filter(|f| f.suppressed()).collect();
+    if list.is_empty() {
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "## Suppressed
+"
+    )?;
+    writeln!(out, "| secret | rule | path | line | why |")?;
+    writeln!(out, "|---|---|---|---:|---|")?;
+    for f in list {
+        let why: Vec<String> = f
+            .suppressions
+            .iter()
+            .map(|s| format!("{} ({})", s.justification, s.kind.as_str()))
+            .collect();
+        writeln!(
+            out,
+            "| {} | {} | {} | {} | {} |",
+            code(&f.redacted),
+            f.rule_id,
+            code(&f.path),
+            f.location.line,
+            cell(&why.join("; "))
+        )?;
+    }
+    writeln!(out)
 }
 
 fn scope(out: &mut dyn Write, outcome: &Outcome, ctx: &Context<'_>) -> io::Result<()> {

@@ -16,6 +16,12 @@ use std::io::{self, Write};
 /// The key of our entry in `partialFingerprints`.
 pub const FINGERPRINT_KEY: &str = "leakscope/v1";
 
+/// GitHub code scanning's limit on results per run: the most severe are kept.
+pub const MAX_RESULTS: usize = 25_000;
+
+/// GitHub code scanning's limit on locations per result.
+pub const MAX_LOCATIONS: usize = 1_000;
+
 /// The SARIF level of a severity.
 pub fn level(severity: Severity) -> sarif::ResultLevel {
     match severity {
@@ -193,8 +199,14 @@ pub fn write(out: &mut dyn Write, outcome: &Outcome, ctx: &Context<'_>) -> io::R
         .map(|(i, r)| (r.id.as_str(), i))
         .collect();
 
-    let results: Vec<sarif::Result> = outcome
-        .findings
+    let mut shown: Vec<&Finding> = outcome.findings.iter().collect();
+    let truncated = shown.len() > MAX_RESULTS;
+    if truncated {
+        shown.sort_by_key(|f| std::cmp::Reverse(f.severity));
+        shown.truncate(MAX_RESULTS);
+        shown.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    }
+    let results: Vec<sarif::Result> = shown
         .iter()
         .map(|f| {
             let snippet = super::shown_snippet(f, ctx);
@@ -211,12 +223,28 @@ pub fn write(out: &mut dyn Write, outcome: &Outcome, ctx: &Context<'_>) -> io::R
             if let Some(&i) = index.get(f.rule_id.as_str()) {
                 r.rule_index = Some(i as i64);
             }
+            if f.suppressed() {
+                r.suppressions = Some(
+                    f.suppressions
+                        .iter()
+                        .map(|s| {
+                            let mut sup = sarif::Suppression::builder()
+                                .kind(json!(s.kind.as_str()))
+                                .justification(s.justification.clone())
+                                .build();
+                            sup.status = Some(json!("accepted"));
+                            sup
+                        })
+                        .collect(),
+                );
+            }
             if let Some(p) = &f.provenance {
                 let related: Vec<sarif::Location> = p
                     .commits
                     .iter()
                     .flat_map(|(c, paths)| paths.iter().map(move |path| (c, path)))
                     .filter(|(c, path)| !(Some(*c) == p.commit.as_ref() && **path == f.path))
+                    .take(MAX_LOCATIONS)
                     .enumerate()
                     .map(|(i, (c, path))| {
                         let mut l = sarif::Location::builder()
@@ -248,8 +276,19 @@ pub fn write(out: &mut dyn Write, outcome: &Outcome, ctx: &Context<'_>) -> io::R
         })
         .collect();
 
-    let notifications: Vec<sarif::Notification> = outcome
-        .notifications
+    let mut notes = outcome.notifications.clone();
+    if truncated {
+        notes.push(crate::scan::Notification::new(
+            Level::Warning,
+            "truncated",
+            None,
+            format!(
+                "{} findings: only the {MAX_RESULTS} most severe are in this SARIF run (code scanning's limit); the JSON report has them all",
+                outcome.findings.len()
+            ),
+        ));
+    }
+    let notifications: Vec<sarif::Notification> = notes
         .iter()
         .map(|n| {
             let level = match n.level {
@@ -278,6 +317,7 @@ pub fn write(out: &mut dyn Write, outcome: &Outcome, ctx: &Context<'_>) -> io::R
         .name("leakscope")
         .version(env!("CARGO_PKG_VERSION"))
         .semantic_version(env!("CARGO_PKG_VERSION"))
+        .information_uri(env!("CARGO_PKG_REPOSITORY"))
         .rules(
             rules
                 .iter()
@@ -304,6 +344,12 @@ pub fn write(out: &mut dyn Write, outcome: &Outcome, ctx: &Context<'_>) -> io::R
             .build();
         vcs.revision_id = rev.commit.clone();
         vcs.branch = rev.branch.clone();
+        // Result locations are relative to the work tree root, which is this revision's root.
+        vcs.mapped_to = Some(
+            sarif::ArtifactLocation::builder()
+                .uri_base_id("%SRCROOT%")
+                .build(),
+        );
         run.version_control_provenance = Some(vec![vcs]);
     }
 

@@ -52,7 +52,7 @@ pub fn write(out: &mut dyn WriteColor, outcome: &Outcome, ctx: &Context<'_>) -> 
     match ctx.mode {
         Mode::History => write_by_secret(out, outcome, ctx)?,
         Mode::Scan | Mode::Staged => {
-            for f in &outcome.findings {
+            for f in outcome.findings.iter().filter(|f| !f.suppressed()) {
                 write_finding(out, f, ctx)?;
             }
         }
@@ -106,7 +106,7 @@ fn write_by_secret(
 ) -> io::Result<()> {
     let mut groups: BTreeMap<(std::cmp::Reverse<Severity>, &str, &str), Vec<&Finding>> =
         BTreeMap::new();
-    for f in &outcome.findings {
+    for f in outcome.findings.iter().filter(|f| !f.suppressed()) {
         groups
             .entry((std::cmp::Reverse(f.severity), &f.secret_sha256, &f.rule_id))
             .or_default()
@@ -173,14 +173,19 @@ pub fn short_ref(r: &str) -> &str {
 }
 
 fn write_summary(out: &mut dyn WriteColor, outcome: &Outcome, ctx: &Context<'_>) -> io::Result<()> {
-    let count = |v: Verdict| outcome.findings.iter().filter(|f| f.verdict == v).count();
+    let shown: Vec<&Finding> = outcome
+        .findings
+        .iter()
+        .filter(|f| !f.suppressed())
+        .collect();
+    let count = |v: Verdict| shown.iter().filter(|f| f.verdict == v).count();
     let what = match (ctx.mode, outcome.stats.scanned) {
         (Mode::Scan, 1) => "file",
         (Mode::Scan, _) => "files",
         (_, 1) => "blob",
         _ => "blobs",
     };
-    let n = outcome.findings.len();
+    let n = shown.len();
     if n == 0 {
         write!(out, "No keys found")?;
     } else {
@@ -202,16 +207,22 @@ fn write_summary(out: &mut dyn WriteColor, outcome: &Outcome, ctx: &Context<'_>)
             parts.join(", ")
         )?;
     }
+    let mut extra = String::new();
+    if outcome.stats.skipped > 0 {
+        extra.push_str(&format!(", {} skipped", outcome.stats.skipped));
+    }
+    let suppressed = outcome.findings.len() - shown.len();
+    if suppressed > 0 {
+        extra.push_str(&format!(", {suppressed} suppressed"));
+    }
+    if outcome.stats.baselined > 0 {
+        extra.push_str(&format!(", {} in the baseline", outcome.stats.baselined));
+    }
     writeln!(
         out,
-        " ({} {what}, {} scanned{}).",
+        " ({} {what}, {} scanned{extra}).",
         outcome.stats.scanned,
         human_bytes(outcome.stats.bytes),
-        if outcome.stats.skipped > 0 {
-            format!(", {} skipped", outcome.stats.skipped)
-        } else {
-            String::new()
-        }
     )
 }
 

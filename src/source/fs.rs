@@ -25,6 +25,8 @@ pub struct FsOptions {
     pub max_filesize: u64,
     /// Walker threads.
     pub threads: usize,
+    /// Where to show progress.
+    pub progress: crate::progress::Progress,
 }
 
 /// The path name used for standard input in every report.
@@ -35,6 +37,7 @@ pub const STDIN_PATH: &str = "stdin";
 pub fn scan_paths(matcher: &Matcher, paths: &[PathBuf], opts: &FsOptions) -> Outcome {
     let trees = WorkTrees::default();
     let mut outcome = Outcome::default();
+    opts.progress.phase("scanning", "files", None);
     for root in paths {
         outcome += scan_root(matcher, root, opts, &trees);
     }
@@ -295,6 +298,7 @@ impl<'s> Worker<'s> {
         }
         self.out.stats.scanned += 1;
         self.out.stats.bytes += self.buf.len() as u64;
+        self.shared.opts.progress.inc(1, self.buf.len() as u64);
         let trees = self.shared.trees;
         let findings = scan::scan_content(self.shared.matcher, &self.buf, &rel, || {
             exposure_of(path, tree, trees)

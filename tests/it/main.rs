@@ -7,3 +7,4 @@ mod faults;
 mod history;
 mod report;
 mod scan;
+mod tools;

@@ -458,17 +458,26 @@ pub fn scan(matcher: &Matcher, repo: gix::Repository, opts: &GitOptions) -> Outc
     phases.done("enumerate objects");
 
     // 1. Blobs.
-    let (scans, problems, stats) =
-        db.traverse(&sync, &[Kind::Blob], opts.max_filesize, || BlobScan {
-            matcher,
-            delta_aware: !opts.full_scan,
-            found: Vec::new(),
-            lfs: Vec::new(),
-            skipped: Vec::new(),
-            delta_scans: 0,
-            read: 0,
-            not_reread: 0,
-        });
+    let (scans, problems, stats) = {
+        opts.progress
+            .phase("history: blobs", "objects", Some(db.count(Kind::Blob)));
+        db.traverse(
+            &sync,
+            &[Kind::Blob],
+            opts.max_filesize,
+            &opts.progress,
+            || BlobScan {
+                matcher,
+                delta_aware: !opts.full_scan,
+                found: Vec::new(),
+                lfs: Vec::new(),
+                skipped: Vec::new(),
+                delta_scans: 0,
+                read: 0,
+                not_reread: 0,
+            },
+        )
+    };
     outcome.notifications.extend(problems);
     outcome.stats.scanned = stats.objects;
     outcome.stats.bytes = stats.bytes;
@@ -506,17 +515,21 @@ pub fn scan(matcher: &Matcher, repo: gix::Repository, opts: &GitOptions) -> Outc
     interesting.extend(lfs.iter().copied());
     interesting.extend(skipped.keys().copied());
     let blobs: gix::hashtable::HashSet<ObjectId> = db.ids(Kind::Blob).into_iter().collect();
-    let (trees, problems, _) = db.traverse(&sync, &[Kind::Tree], u64::MAX, || TreeScan {
-        ids: &ids,
-        interesting: &interesting,
-        blobs: &blobs,
-        rec: TreeRecords::default(),
-        corrupt: Vec::new(),
-        inherit: !opts.full_scan,
-        copies: Vec::new(),
-        parsed: 0,
-        inherited: 0,
-        delta_trees: 0,
+    opts.progress
+        .phase("history: trees", "objects", Some(db.count(Kind::Tree)));
+    let (trees, problems, _) = db.traverse(&sync, &[Kind::Tree], u64::MAX, &opts.progress, || {
+        TreeScan {
+            ids: &ids,
+            interesting: &interesting,
+            blobs: &blobs,
+            rec: TreeRecords::default(),
+            corrupt: Vec::new(),
+            inherit: !opts.full_scan,
+            copies: Vec::new(),
+            parsed: 0,
+            inherited: 0,
+            delta_trees: 0,
+        }
     });
     outcome.notifications.extend(problems);
     let mut records = Vec::new();
@@ -543,10 +556,14 @@ pub fn scan(matcher: &Matcher, repo: gix::Repository, opts: &GitOptions) -> Outc
     ));
 
     // 3. Commits and roots.
-    let (cs, problems, _) = db.traverse(&sync, &[Kind::Commit], u64::MAX, || CommitScan {
-        hash,
-        commits: Vec::new(),
-        corrupt: Vec::new(),
+    opts.progress
+        .phase("history: commits", "objects", Some(db.count(Kind::Commit)));
+    let (cs, problems, _) = db.traverse(&sync, &[Kind::Commit], u64::MAX, &opts.progress, || {
+        CommitScan {
+            hash,
+            commits: Vec::new(),
+            corrupt: Vec::new(),
+        }
     });
     outcome.notifications.extend(problems);
     let mut records = Vec::new();

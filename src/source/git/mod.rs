@@ -25,6 +25,8 @@ pub struct GitOptions {
     pub unreachable: bool,
     /// Scan every blob in full instead of only what deltas change (for comparisons).
     pub full_scan: bool,
+    /// Where to show progress.
+    pub progress: crate::progress::Progress,
 }
 
 /// Why a repository cannot be scanned at all.

@@ -274,6 +274,7 @@ impl Database {
         repo: &gix::ThreadSafeRepository,
         kinds: &[Kind],
         max_size: u64,
+        progress: &crate::progress::Progress,
         make: F,
     ) -> (Vec<V>, Vec<Notification>, TraverseStats)
     where
@@ -315,12 +316,14 @@ impl Database {
                         }
                         for item in &work[i..(i + CHUNK).min(work.len())] {
                             let before = w.stats.packed;
+                            let (objects, bytes) = (w.stats.objects, w.stats.bytes);
                             match *item {
                                 Work::Root(pi, ei) => {
                                     w.chain(&self.packs[pi as usize], ei, max_size)
                                 }
                                 Work::Loose(li) => w.loose(&self.loose[li as usize], max_size),
                             }
+                            progress.inc(w.stats.objects - objects, w.stats.bytes - bytes);
                             let total = read.fetch_add(w.stats.packed - before, Ordering::Relaxed);
                             let mark = total / RELEASE_EVERY;
                             if mark > released.load(Ordering::Relaxed)
@@ -367,6 +370,16 @@ impl Database {
         problems.sort();
         problems.dedup();
         (visitors, problems, stats)
+    }
+
+    /// How many objects of `kind` the database holds.
+    pub fn count(&self, kind: Kind) -> u64 {
+        let packed: usize = self
+            .packs
+            .iter()
+            .map(|p| p.kind.iter().filter(|k| **k == Some(kind)).count())
+            .sum();
+        (packed + self.loose.iter().filter(|l| l.1 == kind).count()) as u64
     }
 
     /// Whether the database holds `id`.

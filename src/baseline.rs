@@ -1,0 +1,121 @@
+//! Baselines: the findings a team has accepted (or is working through), recorded by
+//! fingerprint, so that `--baseline FILE` reports only new ones. Entries no longer found are
+//! listed as stale, so the file shrinks as leaks are fixed.
+
+use crate::scan::{Level, Outcome};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+use std::path::Path;
+
+/// The version of the baseline file format.
+pub const VERSION: u32 = 1;
+
+/// One recorded finding: enough to recognise it and to tell people what it was.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Entry {
+    /// The finding's fingerprint (rule id and key): what matching uses.
+    pub fingerprint: String,
+    /// Rule id.
+    pub rule_id: String,
+    /// Where it was.
+    pub path: String,
+    /// The redacted key.
+    pub redacted: String,
+}
+
+/// A baseline file.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Baseline {
+    version: u32,
+    tool: String,
+    findings: Vec<Entry>,
+}
+
+impl Baseline {
+    /// The baseline of an outcome's findings (suppressed ones included).
+    pub fn of(outcome: &Outcome) -> Baseline {
+        let entries: BTreeSet<Entry> = outcome
+            .findings
+            .iter()
+            .map(|f| Entry {
+                fingerprint: f.fingerprint.clone(),
+                rule_id: f.rule_id.clone(),
+                path: f.path.clone(),
+                redacted: f.redacted.clone(),
+            })
+            .collect();
+        Baseline {
+            version: VERSION,
+            tool: "leakscope".into(),
+            findings: entries.into_iter().collect(),
+        }
+    }
+
+    /// Reads a baseline file.
+    pub fn load(path: &Path) -> anyhow::Result<Baseline> {
+        let text = std::fs::read(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        let b: Baseline = serde_json::from_slice(&text)
+            .map_err(|e| anyhow::anyhow!("{}: not a leakscope baseline: {e}", path.display()))?;
+        if b.version != VERSION {
+            anyhow::bail!(
+                "{}: baseline version {} is not supported (expected {VERSION})",
+                path.display(),
+                b.version
+            );
+        }
+        Ok(b)
+    }
+
+    /// How many findings it records.
+    pub fn len(&self) -> usize {
+        self.findings.len()
+    }
+
+    /// Whether it records nothing.
+    pub fn is_empty(&self) -> bool {
+        self.findings.is_empty()
+    }
+
+    /// The file's bytes, pretty-printed JSON.
+    pub fn to_json(&self) -> Vec<u8> {
+        let mut v = serde_json::to_vec_pretty(self).unwrap_or_default();
+        v.push(b'\n');
+        v
+    }
+
+    /// Drops findings the baseline records, counts them, and lists stale entries as notes.
+    pub fn filter(&self, outcome: &mut Outcome) {
+        let known: BTreeSet<&str> = self
+            .findings
+            .iter()
+            .map(|e| e.fingerprint.as_str())
+            .collect();
+        let seen: BTreeSet<String> = outcome
+            .findings
+            .iter()
+            .map(|f| f.fingerprint.clone())
+            .collect();
+        let before = outcome.findings.len();
+        outcome
+            .findings
+            .retain(|f| !known.contains(f.fingerprint.as_str()));
+        outcome.stats.baselined += (before - outcome.findings.len()) as u64;
+        for e in self
+            .findings
+            .iter()
+            .filter(|e| !seen.contains(&e.fingerprint))
+        {
+            outcome.notify(
+                Level::Note,
+                "stale-baseline",
+                Some(e.path.clone()),
+                format!(
+                    "{} {} in {}: in the baseline but no longer found; remove it from the baseline",
+                    e.rule_id, e.redacted, e.path
+                ),
+            );
+        }
+        outcome.finish();
+    }
+}
