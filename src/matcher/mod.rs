@@ -513,9 +513,10 @@ fn body_of<'k>(rule: &Rule, key: &'k [u8]) -> &'k [u8] {
 }
 
 /// The checks that reject most candidates before any regex runs, from the bytes just around
-/// the candidate (`hay[at - 3..=at + min_len]`): the left boundary, and a run of the bytes the
-/// pattern can match long enough for its shortest key (or cut by a string escape). Delta-aware
-/// scanning relies on this depending on nothing else.
+/// the candidate (`hay[at - 3..=at + min_len]`): the left boundary; a run of the bytes the
+/// pattern can match long enough for its shortest key (or cut by a string escape); and no
+/// placeholder run or sequence (`xxxxx`, `123456`) in those first bytes, which every key
+/// starting here would contain. Delta-aware scanning relies on this depending on nothing else.
 fn survives(hay: &[u8], at: usize, lit_len: usize, rule: &Rule) -> bool {
     if !left_boundary(hay, at, rule) {
         return false;
@@ -527,7 +528,11 @@ fn survives(hay: &[u8], at: usize, lit_len: usize, rule: &Rule) -> bool {
         .take(need)
         .take_while(|&&b| rule.pattern_bytes.contains(b))
         .count();
-    run >= need || body.get(run) == Some(&b'\\')
+    if run < need {
+        return body.get(run) == Some(&b'\\');
+    }
+    let structural = rule.validator.as_ref().is_some_and(|v| v.is_structural());
+    structural || !validate::is_placeholder_prefix(&body[..need])
 }
 
 /// The byte before a key must not continue a word or the key's alphabet (base64 padding,

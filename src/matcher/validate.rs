@@ -140,6 +140,12 @@ pub fn is_placeholder(body: &[u8], min_entropy: f64) -> bool {
         || entropy(body) < min_entropy
 }
 
+/// Whether the first bytes of a body already make any key containing them a placeholder
+/// (a run of one character, or a sequence): what [`is_placeholder`] would reject.
+pub fn is_placeholder_prefix(prefix: &[u8]) -> bool {
+    has_long_run(prefix) || has_sequence(prefix)
+}
+
 fn has_long_run(body: &[u8]) -> bool {
     let mut run = 1;
     for w in body.windows(2) {
