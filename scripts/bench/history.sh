@@ -39,6 +39,19 @@ for repo in "${repos[@]}"; do
     "$peers/bench-history.sh" "$repo" "$out"
   echo
 
+  # Delta-aware scanning must report exactly what scanning every blob in full reports.
+  "$bin" history "$repo" --full-scan --format json -o "$out/leakscope-full.json" >/dev/null 2>&1 || true
+  python3 - "$out/leakscope.json" "$out/leakscope-full.json" <<'PY'
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:3])
+fa, fb = a["findings"], b["findings"]
+same = fa == fb
+print("delta-aware vs full scan: %s (%d findings; delta path used for %d of %d blobs)" % (
+    "identical findings" if same else "FINDINGS DIFFER", len(fa), a["stats"]["deltaScans"], a["stats"]["scanned"]))
+sys.exit(0 if same else 1)
+PY
+  echo
+
   # staged: one changed file
   if git -C "$repo" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
     file=$(git -C "$repo" ls-files | sed -n '200p')
