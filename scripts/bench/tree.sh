@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# Working-tree throughput: leakscope beside ripgrep searching the same literal prefixes, on a
-# generated tree, in one run.
+# Working-tree throughput: leakscope beside the peer scanners and beside ripgrep searching the
+# same literal prefixes, on a generated tree, in one run.
 #
 #   scripts/bench/tree.sh [DIR] [SIZE_MIB]     defaults: target/bench/tree-1g 1024
 #
 # Generates DIR with gen-tree.py when it is missing (deterministic), builds leakscope in release
-# mode, reads the tree once into the page cache, then times each tool RUNS times (default 5,
-# env RUNS) and prints one Markdown table with the median wall time and throughput.
-# ripgrep comes from Debian's package (installed when missing and run as root).
+# mode, runs ../shared/peers/bench-dir.sh with leakscope in the same table (PEERS=0 skips the
+# peers; PEERS_TOOLS picks some), then times leakscope and ripgrep RUNS times each (default 5)
+# and prints their median wall time and throughput. ripgrep comes from Debian's package
+# (installed when missing and run as root).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -27,6 +28,15 @@ fi
 (cd "$root" && cargo build --release --quiet)
 bin=$root/target/release/leakscope
 find "$dir" -type f -exec cat {} + >/dev/null
+
+if [ "${PEERS:-1}" = 1 ]; then
+  peers=${PEERS_DIR:-$root/../shared/peers}
+  "$peers/install.sh" >&2
+  LEAKSCOPE_CMD="$bin scan {repo} --format json -o {out}" \
+    LEAKSCOPE_VERSION="$("$bin" --version | cut -d' ' -f2)" \
+    "$peers/bench-dir.sh" "$dir" "$root/target/bench/out-tree"
+  echo
+fi
 
 # The literal prefixes of every built-in rule.
 mapfile -t prefixes < <("$bin" rules --format json | python3 -c 'import json,sys
