@@ -86,9 +86,16 @@ struct Literal {
 #[derive(Clone, Debug)]
 pub struct Matcher {
     rules: RuleSet,
+    /// The literals of four bytes or more.
     ac: AhoCorasick,
+    /// For each automaton pattern, its index in `literals`.
+    ac_literal: Vec<usize>,
+    /// Shorter literals (`re_`), each found on its own with `memmem`: one three-byte pattern
+    /// among forty would force the automaton's prefilter onto three-byte fingerprints and
+    /// halve its speed.
+    short: Vec<(memchr::memmem::Finder<'static>, usize)>,
     literals: Vec<Literal>,
-    /// Length of the longest automaton pattern.
+    /// Length of the longest literal.
     max_literal: usize,
 }
 
@@ -181,16 +188,54 @@ impl Matcher {
                 }
             }
         }
+        let mut ac_patterns: Vec<&[u8]> = Vec::new();
+        let mut ac_literal = Vec::new();
+        let mut short = Vec::new();
+        for (i, p) in patterns.iter().enumerate() {
+            if p.len() < 4 {
+                short.push((memchr::memmem::Finder::new(p).into_owned(), i));
+            } else {
+                ac_patterns.push(p);
+                ac_literal.push(i);
+            }
+        }
         let ac = AhoCorasick::builder()
             .match_kind(MatchKind::LeftmostLongest)
-            .build(&patterns)
+            .build(&ac_patterns)
             .expect("rule literals always build an automaton");
         let max_literal = patterns.iter().map(Vec::len).max().unwrap_or(0);
         Matcher {
             rules,
             ac,
+            ac_literal,
+            short,
             literals,
             max_literal,
+        }
+    }
+
+    /// Every literal occurrence starting in `hay[from..to]`, as (position, literal index), in
+    /// no particular order.
+    fn occurrences(&self, hay: &[u8], from: usize, to: usize, mut each: impl FnMut(usize, usize)) {
+        let to = to.min(hay.len());
+        let end = hay.len().min(to + self.max_literal);
+        let mut pos = from;
+        while pos < to {
+            let Some(m) = self.ac.find(Input::new(hay).span(pos..end)) else {
+                break;
+            };
+            if m.start() >= to {
+                break;
+            }
+            pos = m.start() + 1;
+            each(m.start(), self.ac_literal[m.pattern().as_usize()]);
+        }
+        for (finder, li) in &self.short {
+            let n = finder.needle().len();
+            let window = &hay[from.min(to)..(to + n - 1).min(hay.len()).max(from.min(to))];
+            for at in finder.find_iter(window) {
+                each(from + at, *li);
+            }
         }
     }
 
@@ -239,21 +284,11 @@ impl Matcher {
     /// rule, or that could start a base64 or suffix-anchored key (those always count). A text
     /// with none has no hits; the converse does not hold.
     pub fn candidates(&self, hay: &[u8], from: usize, to: usize, out: &mut Vec<u32>) {
-        let to = to.min(hay.len());
-        let end = hay.len().min(to + self.max_literal);
-        let mut pos = from;
-        while pos < to {
-            let Some(m) = self.ac.find(Input::new(hay).span(pos..end)) else {
-                break;
-            };
-            if m.start() >= to {
-                break;
-            }
-            pos = m.start() + 1;
-            let lit = &self.literals[m.pattern().as_usize()];
+        self.occurrences(hay, from, to, |start, li| {
+            let lit = &self.literals[li];
             let keep = lit.base64
                 || lit.keys.iter().any(|k| {
-                    let Some(at) = m.start().checked_sub(k.offset) else {
+                    let Some(at) = start.checked_sub(k.offset) else {
                         return false;
                     };
                     hay[at..].starts_with(&k.prefix)
@@ -263,9 +298,9 @@ impl Matcher {
                         })
                 });
             if keep {
-                out.push(m.start() as u32);
+                out.push(start as u32);
             }
-        }
+        });
     }
 
     /// Runs every rule's examples through the whole matcher (prefilter included): each example
@@ -334,16 +369,11 @@ impl Matcher {
 
     fn find(&self, hay: &[u8], depth: u8) -> Vec<Hit> {
         let mut raw = Vec::new();
-        let mut pos = 0;
-        let mut decoded_until = 0;
-        while pos < hay.len() {
-            let Some(m) = self.ac.find(Input::new(hay).span(pos..hay.len())) else {
-                break;
-            };
-            pos = m.start() + 1;
-            let lit = &self.literals[m.pattern().as_usize()];
+        let mut base64_at: Vec<usize> = Vec::new();
+        self.occurrences(hay, 0, hay.len(), |start, li| {
+            let lit = &self.literals[li];
             for k in &lit.keys {
-                let Some(at) = m.start().checked_sub(k.offset) else {
+                let Some(at) = start.checked_sub(k.offset) else {
                     continue;
                 };
                 if !hay[at..].starts_with(&k.prefix) {
@@ -355,12 +385,20 @@ impl Matcher {
                     }
                 }
             }
-            if lit.base64 && depth == 0 && m.start() >= decoded_until {
-                let (s, e) = decode::base64_run(hay, m.start(), BASE64_RUN_LIMIT);
-                decoded_until = e;
-                if e - s >= BASE64_RUN_MIN {
-                    raw.extend(self.find_base64(hay, s, e, depth));
-                }
+            if lit.base64 && depth == 0 {
+                base64_at.push(start);
+            }
+        });
+        base64_at.sort_unstable();
+        let mut decoded_until = 0;
+        for start in base64_at {
+            if start < decoded_until {
+                continue;
+            }
+            let (s, e) = decode::base64_run(hay, start, BASE64_RUN_LIMIT);
+            decoded_until = e;
+            if e - s >= BASE64_RUN_MIN {
+                raw.extend(self.find_base64(hay, s, e, depth));
             }
         }
         resolve::resolve(raw, hay, &self.rules)

@@ -418,7 +418,13 @@ fn notes_remote_tracking_refs_and_tags_on_blobs_are_roots() {
     r.write("a.txt", "a\n");
     let c = r.commit("a");
     // A note whose text holds a key.
-    r.git(&["notes", "add", "-m", &format!("deploy with {}", keys::resend(120)), &c]);
+    r.git(&[
+        "notes",
+        "add",
+        "-m",
+        &format!("deploy with {}", keys::resend(120)),
+        &c,
+    ]);
     // A commit only a remote-tracking ref reaches.
     r.git(&["checkout", "-q", "-b", "tmp"]);
     r.write("remote.env", format!("K={}\n", keys::stripe_live(121)));
@@ -428,24 +434,46 @@ fn notes_remote_tracking_refs_and_tags_on_blobs_are_roots() {
     r.git(&["update-ref", "refs/remotes/origin/feature", &remote_only]);
     // A tag pointing straight at a blob.
     let blob_file = r.path().join("blob.txt");
-    std::fs::write(&blob_file, format!("token {}\n", keys::stripe_test_legacy(122))).unwrap();
+    std::fs::write(
+        &blob_file,
+        format!("token {}\n", keys::stripe_test_legacy(122)),
+    )
+    .unwrap();
     let blob = r.git(&["hash-object", "-w", blob_file.to_str().unwrap()]);
     std::fs::remove_file(&blob_file).unwrap();
     r.git(&["tag", "key-blob", &blob]);
     let (_, rep) = r.json(&["history"]);
     let rows: Vec<(String, Vec<String>)> = findings(&rep)
         .iter()
-        .map(|f| (f["ruleId"].as_str().unwrap().to_string(), strings(&f["refs"])))
+        .map(|f| {
+            (
+                f["ruleId"].as_str().unwrap().to_string(),
+                strings(&f["refs"]),
+            )
+        })
         .collect();
     assert_eq!(
         rows,
         [
-            ("resend-api-key".to_string(), vec!["refs/notes/commits".to_string()]),
+            (
+                "resend-api-key".to_string(),
+                vec!["refs/notes/commits".to_string()]
+            ),
             // Sorted by path: a tag on a blob has the tag's name as its path.
-            ("stripe-secret-key".to_string(), vec!["refs/tags/key-blob".to_string()]),
-            ("stripe-secret-key".to_string(), vec!["refs/remotes/origin/feature".to_string()]),
+            (
+                "stripe-secret-key".to_string(),
+                vec!["refs/tags/key-blob".to_string()]
+            ),
+            (
+                "stripe-secret-key".to_string(),
+                vec!["refs/remotes/origin/feature".to_string()]
+            ),
         ],
         "{rep:#}"
     );
-    assert_eq!(findings(&rep)[0]["path"], c.as_str(), "a note's path is the id of the commit it annotates");
+    assert_eq!(
+        findings(&rep)[0]["path"],
+        c.as_str(),
+        "a note's path is the id of the commit it annotates"
+    );
 }

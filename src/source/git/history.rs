@@ -128,6 +128,7 @@ impl Visitor for BlobScan<'_> {
             None => {
                 let mut c = Vec::new();
                 self.matcher.candidates(obj.data, 0, obj.data.len(), &mut c);
+                c.sort_unstable();
                 self.read += obj.data.len() as u64;
                 c
             }
