@@ -499,14 +499,8 @@ fn compile(file: &str, provider: usize, r: RawRule) -> Result<Rule, RuleError> {
         None => None,
     };
     let charset = ByteSet::parse(&r.charset).map_err(|e| invalid(format!("charset: {e}")))?;
-    for p in &r.prefixes {
-        let in_pattern = match r.anchor {
-            Anchor::Prefix => p.len() <= max_len,
-            Anchor::Suffix => p.len() <= max_len,
-        };
-        if !in_pattern {
-            return Err(invalid(format!("prefix `{p}` is longer than the pattern")));
-        }
+    if let Some(p) = r.prefixes.iter().find(|p| p.len() > max_len) {
+        return Err(invalid(format!("prefix `{p}` is longer than the pattern")));
     }
     if r.class == Class::Publishable && r.severity != Severity::Info {
         return Err(invalid("publishable rules have severity `info`".into()));

@@ -109,6 +109,14 @@ fn camel(id: &str) -> String {
         .collect()
 }
 
+/// A `%SRCROOT%`-relative artifact location.
+fn artifact(path: &str) -> sarif::ArtifactLocation {
+    sarif::ArtifactLocation::builder()
+        .uri(uri(path))
+        .uri_base_id("%SRCROOT%")
+        .build()
+}
+
 fn location(
     path: &str,
     f: &Finding,
@@ -128,12 +136,7 @@ fn location(
     let mut l = sarif::Location::builder()
         .physical_location(
             sarif::PhysicalLocation::builder()
-                .artifact_location(
-                    sarif::ArtifactLocation::builder()
-                        .uri(uri(path))
-                        .uri_base_id("%SRCROOT%")
-                        .build(),
-                )
+                .artifact_location(artifact(path))
                 .region(region)
                 .build(),
         )
@@ -250,12 +253,7 @@ pub fn write(out: &mut dyn Write, outcome: &Outcome, ctx: &Context<'_>) -> io::R
                         let mut l = sarif::Location::builder()
                             .physical_location(
                                 sarif::PhysicalLocation::builder()
-                                    .artifact_location(
-                                        sarif::ArtifactLocation::builder()
-                                            .uri(uri(path))
-                                            .uri_base_id("%SRCROOT%")
-                                            .build(),
-                                    )
+                                    .artifact_location(artifact(path))
                                     .build(),
                             )
                             .message(

@@ -89,20 +89,8 @@ struct Shared<'a> {
 fn scan_root(matcher: &Matcher, root: &Path, opts: &FsOptions, trees: &WorkTrees) -> Outcome {
     let mut outcome = Outcome::default();
     let shown = root.display().to_string();
-    let meta = match std::fs::metadata(root) {
-        Ok(m) => m,
-        Err(e) => {
-            outcome.notify(
-                Level::Error,
-                "unreadable",
-                Some(shown.clone()),
-                format!("{shown}: {e}"),
-            );
-            return outcome;
-        }
-    };
-    let canon = match root.canonicalize() {
-        Ok(c) => c,
+    let (meta, canon) = match std::fs::metadata(root).and_then(|m| Ok((m, root.canonicalize()?))) {
+        Ok(found) => found,
         Err(e) => {
             outcome.notify(
                 Level::Error,

@@ -697,7 +697,7 @@ pub fn scan(matcher: &Matcher, repo: gix::Repository, opts: &GitOptions) -> Outc
         }
     }
 
-    report_specials(&repo, &index, &specials, &lfs, &skipped, &mut outcome);
+    report_specials(&index, &specials, &lfs, &skipped, &mut outcome);
 
     let secret_text: Vec<String> = {
         let mut v = vec![String::new(); secret_ids.len()];
@@ -711,19 +711,18 @@ pub fn scan(matcher: &Matcher, repo: gix::Repository, opts: &GitOptions) -> Outc
         .copied()
         .chain(extra_occ.iter().map(|e| e.0))
         .collect();
+    let placer = Placer {
+        matcher,
+        repo: &repo,
+        commits: &commits,
+        index: &index,
+        hits: &hits,
+        extra: &extra_occ,
+        secrets: &secret_text,
+    };
     let mut findings = Vec::new();
     for (&x, trail) in &trails {
-        findings.extend(findings_for_secret(
-            matcher,
-            &repo,
-            &commits,
-            &index,
-            &hits,
-            &secret_text[x as usize],
-            x,
-            trail,
-            &extra_occ,
-        ));
+        findings.extend(placer.findings(x, trail));
     }
     // Secrets only on refs to trees or blobs.
     for (x, path, blob, name) in &extra_occ {
@@ -734,52 +733,20 @@ pub fn scan(matcher: &Matcher, repo: gix::Repository, opts: &GitOptions) -> Outc
             refs: [name.clone()].into_iter().collect(),
             ..SecretTrail::default()
         };
-        if let Some(f) = finding_at(
-            matcher,
-            &hits,
-            &secret_text[*x as usize],
-            *blob,
-            path,
-            &trail,
-            None,
-            &repo,
-            &commits,
-            &index,
-            &extra_occ,
-            *x,
-        ) {
-            findings.push(f);
-        }
+        findings.extend(placer.finding(*x, *blob, path, &trail));
     }
     // Blobs in no commit (only with --unreachable).
     if opts.unreachable {
-        let mut orphans: Vec<(&ObjectId, &Vec<u32>)> = blob_secrets
-            .iter()
-            .filter(|(_, xs)| xs.iter().any(|x| !placed.contains(x)))
-            .collect();
+        let mut orphans: Vec<(&ObjectId, &Vec<u32>)> = blob_secrets.iter().collect();
         orphans.sort();
         for (blob, xs) in orphans {
-            for &x in xs {
-                if placed.contains(&x) {
-                    continue;
-                }
-                let trail = SecretTrail::default();
-                if let Some(f) = finding_at(
-                    matcher,
-                    &hits,
-                    &secret_text[x as usize],
+            for &x in xs.iter().filter(|x| !placed.contains(x)) {
+                findings.extend(placer.finding(
+                    x,
                     *blob,
                     &loose_path(blob),
-                    &trail,
-                    None,
-                    &repo,
-                    &commits,
-                    &index,
-                    &extra_occ,
-                    x,
-                ) {
-                    findings.push(f);
-                }
+                    &SecretTrail::default(),
+                ));
             }
         }
     }
@@ -1005,7 +972,6 @@ pub fn is_partial_clone(repo: &gix::Repository) -> bool {
 
 /// Notes for gitlinks (submodules are not scanned), LFS pointers and skipped blobs, by path.
 fn report_specials(
-    _repo: &gix::Repository,
     index: &TreeIndex,
     specials: &BTreeMap<(PathId, Special), ObjectId>,
     lfs: &HashSet<ObjectId>,
@@ -1041,38 +1007,6 @@ fn report_specials(
     }
 }
 
-/// One finding per path the secret ever had.
-#[allow(clippy::too_many_arguments)]
-fn findings_for_secret(
-    matcher: &Matcher,
-    repo: &gix::Repository,
-    commits: &Commits,
-    index: &TreeIndex,
-    hits: &HashMap<ObjectId, BlobHits>,
-    secret: &str,
-    x: u32,
-    trail: &SecretTrail,
-    extra: &[(u32, String, ObjectId, String)],
-) -> Vec<Finding> {
-    let mut out = Vec::new();
-    for &path in &trail.paths {
-        let (blob, entered) = match trail.at_head.get(&path) {
-            Some(b) => (*b, trail.entered.get(&path).map(|e| e.0)),
-            None => match trail.entered.get(&path) {
-                Some(&(c, b)) => (b, Some(c)),
-                None => continue,
-            },
-        };
-        let p = index.path(path).to_string();
-        if let Some(f) = finding_at(
-            matcher, hits, secret, blob, &p, trail, entered, repo, commits, index, extra, x,
-        ) {
-            out.push(f);
-        }
-    }
-    out
-}
-
 /// The finding of `secret` in a scanned blob placed at `path` with `exposure`.
 pub(super) fn classify_secret(
     matcher: &Matcher,
@@ -1087,72 +1021,89 @@ pub(super) fn classify_secret(
     Some(all.swap_remove(i))
 }
 
-/// The finding of `secret` in `blob` at `path`, with provenance.
-#[allow(clippy::too_many_arguments)]
-fn finding_at(
-    matcher: &Matcher,
-    hits: &HashMap<ObjectId, BlobHits>,
-    secret: &str,
-    blob: ObjectId,
-    path: &str,
-    trail: &SecretTrail,
-    _entered: Option<u32>,
-    repo: &gix::Repository,
-    commits: &Commits,
-    index: &TreeIndex,
-    extra: &[(u32, String, ObjectId, String)],
-    x: u32,
-) -> Option<Finding> {
-    let mut f = classify_secret(
-        matcher,
-        hits.get(&blob)?,
-        secret.as_bytes(),
-        path,
-        Exposure::Committed,
-    )?;
-    let first = trail.introduced.first().map(|(c, _)| *c);
-    let (author, email, date) = match first {
-        Some(c) => super::diff::signature(repo, &commits.ids[c as usize]),
-        None => (None, None, None),
-    };
-    let mut paths: BTreeSet<String> = trail
-        .paths
-        .iter()
-        .map(|&p| index.path(p).to_string())
-        .collect();
-    let mut refs = trail.refs.clone();
-    for (ex, p, _, name) in extra {
-        if *ex == x {
-            paths.insert(p.clone());
-            refs.insert(name.clone());
+/// What turns a secret found in a blob, placed at a path, into a finding with provenance.
+struct Placer<'a> {
+    matcher: &'a Matcher,
+    repo: &'a gix::Repository,
+    commits: &'a Commits,
+    index: &'a TreeIndex,
+    hits: &'a HashMap<ObjectId, BlobHits>,
+    /// (secret, path, blob, ref name) reached through refs to trees or blobs.
+    extra: &'a [(u32, String, ObjectId, String)],
+    /// Secret texts by secret id.
+    secrets: &'a [String],
+}
+
+impl Placer<'_> {
+    /// One finding per path the secret ever had: located at HEAD's blob when the secret is
+    /// still there, otherwise where it entered that path.
+    fn findings(&self, x: u32, trail: &SecretTrail) -> Vec<Finding> {
+        let mut out = Vec::new();
+        for &path in &trail.paths {
+            let blob = match (trail.at_head.get(&path), trail.entered.get(&path)) {
+                (Some(b), _) => *b,
+                (None, Some(&(_, b))) => b,
+                (None, None) => continue,
+            };
+            out.extend(self.finding(x, blob, self.index.path(path), trail));
         }
+        out
     }
-    if paths.is_empty() {
-        paths.insert(path.to_string());
-    }
-    let at_head = !trail.at_head.is_empty();
-    f.provenance = Some(Provenance {
-        commit: first.map(|c| commits.ids[c as usize].to_string()),
-        author,
-        email,
-        date,
-        commits: trail
-            .introduced
+
+    /// The finding of secret `x` in `blob` at `path`, with provenance.
+    fn finding(&self, x: u32, blob: ObjectId, path: &str, trail: &SecretTrail) -> Option<Finding> {
+        let (commits, index) = (self.commits, self.index);
+        let secret = self.secrets[x as usize].as_bytes();
+        let mut f = classify_secret(
+            self.matcher,
+            self.hits.get(&blob)?,
+            secret,
+            path,
+            Exposure::Committed,
+        )?;
+        let first = trail.introduced.first().map(|(c, _)| *c);
+        let (author, email, date) = match first {
+            Some(c) => super::diff::signature(self.repo, &commits.ids[c as usize]),
+            None => (None, None, None),
+        };
+        let mut paths: BTreeSet<String> = trail
+            .paths
             .iter()
-            .map(|(c, ps)| {
-                (
-                    commits.ids[*c as usize].to_string(),
-                    ps.iter().map(|&p| index.path(p).to_string()).collect(),
-                )
-            })
-            .collect(),
-        paths: paths.into_iter().collect(),
-        refs: refs.into_iter().collect(),
-        at_head,
-        blob: blob.to_string(),
-    });
-    f.message = history_message(&f, first.map(|c| commits.ids[c as usize]));
-    Some(f)
+            .map(|&p| index.path(p).to_string())
+            .collect();
+        let mut refs = trail.refs.clone();
+        for (ex, p, _, name) in self.extra {
+            if *ex == x {
+                paths.insert(p.clone());
+                refs.insert(name.clone());
+            }
+        }
+        if paths.is_empty() {
+            paths.insert(path.to_string());
+        }
+        f.provenance = Some(Provenance {
+            commit: first.map(|c| commits.ids[c as usize].to_string()),
+            author,
+            email,
+            date,
+            commits: trail
+                .introduced
+                .iter()
+                .map(|(c, ps)| {
+                    (
+                        commits.ids[*c as usize].to_string(),
+                        ps.iter().map(|&p| index.path(p).to_string()).collect(),
+                    )
+                })
+                .collect(),
+            paths: paths.into_iter().collect(),
+            refs: refs.into_iter().collect(),
+            at_head: !trail.at_head.is_empty(),
+            blob: blob.to_string(),
+        });
+        f.message = history_message(&f, first.map(|c| commits.ids[c as usize]));
+        Some(f)
+    }
 }
 
 fn history_message(f: &Finding, first: Option<ObjectId>) -> String {
