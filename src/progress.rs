@@ -74,9 +74,9 @@ impl Progress {
         let bytes = self.bytes.clone();
         let template = match total {
             Some(_) => format!(
-                "{what} [{{bar:30}}] {{pos}}/{{len}} {unit}, {{scanned}} ({{per_sec}}, ETA {{eta}})"
+                "{what} [{{bar:30}}] {{pos}}/{{len}} {unit}, {{scanned}} ({{rate}}, ETA {{eta}})"
             ),
-            None => format!("{what} {{spinner}} {{pos}} {unit}, {{scanned}} ({{per_sec}})"),
+            None => format!("{what} {{spinner}} {{pos}} {unit}, {{scanned}} ({{rate}})"),
         };
         let style = ProgressStyle::with_template(&template)
             .unwrap_or_else(|_| ProgressStyle::default_bar())
@@ -84,6 +84,12 @@ impl Progress {
                 "scanned",
                 move |_: &ProgressState, w: &mut dyn std::fmt::Write| {
                     let _ = write!(w, "{}", human(bytes.load(Ordering::Relaxed)));
+                },
+            )
+            .with_key(
+                "rate",
+                move |s: &ProgressState, w: &mut dyn std::fmt::Write| {
+                    let _ = write!(w, "{:.0} {unit}/s", s.per_sec());
                 },
             )
             .progress_chars("=> ");
