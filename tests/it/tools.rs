@@ -44,6 +44,15 @@ fn sh(dir: &Path, program: &str, args: &[&str], home: &Path) -> std::process::Ou
         })
 }
 
+/// Everything a command printed, standard output then standard error.
+fn said(out: &std::process::Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
 #[test]
 fn pre_commit_hook_blocks_secrets_and_allows_publishable_keys() {
     let home = tempfile::tempdir().unwrap();
@@ -75,12 +84,7 @@ fn pre_commit_hook_blocks_secrets_and_allows_publishable_keys() {
         &["commit", "-q", "-m", "config"],
         home.path(),
     );
-    assert!(
-        out.status.success(),
-        "config commit: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "config commit: {}", said(&out));
 
     // A secret-class key: the commit is blocked, and the message says how to unstage it.
     project.write(
@@ -94,15 +98,14 @@ fn pre_commit_hook_blocks_secrets_and_allows_publishable_keys() {
         &["commit", "-q", "-m", "add server env"],
         home.path(),
     );
-    let said = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(!out.status.success(), "the commit must be blocked: {said}");
+    let printed = said(&out);
     assert!(
-        said.contains("KEEP PRIVATE") && said.contains("git rm --cached server.env"),
-        "{said}"
+        !out.status.success(),
+        "the commit must be blocked: {printed}"
+    );
+    assert!(
+        printed.contains("KEEP PRIVATE") && printed.contains("git rm --cached server.env"),
+        "{printed}"
     );
     let log = sh(project.path(), "git", &["log", "--oneline"], home.path());
     assert_eq!(
@@ -133,12 +136,7 @@ fn pre_commit_hook_blocks_secrets_and_allows_publishable_keys() {
         &["commit", "-q", "-m", "add web env"],
         home.path(),
     );
-    assert!(
-        out.status.success(),
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{}", said(&out));
 }
 
 /// Runs the SARIF Multitool with GitHub's ingestion rules and the SARIF rules on `sarif`;
