@@ -293,7 +293,7 @@ fn unreadable_file_is_named_and_the_rest_reported() {
     let locked = d.join("src/auth.ts");
     std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).unwrap();
     let bin = assert_cmd::cargo::cargo_bin("leakscope");
-    let is_root = unsafe_euid_is_root();
+    let is_root = running_as_root();
     let mut cmd = if is_root {
         let mut c = std::process::Command::new("setpriv");
         c.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
@@ -329,7 +329,7 @@ fn unreadable_file_is_named_and_the_rest_reported() {
     );
 }
 
-fn unsafe_euid_is_root() -> bool {
+fn running_as_root() -> bool {
     std::process::Command::new("id")
         .arg("-u")
         .output()
