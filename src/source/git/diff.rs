@@ -3,6 +3,7 @@
 
 use super::history::BlobHits;
 use super::is_lfs_pointer;
+use super::{note_lfs_pointer, note_too_large};
 use crate::classify;
 use crate::matcher::Matcher;
 use crate::scan::{Level, Outcome, is_binary};
@@ -160,14 +161,7 @@ impl<'m, 'r> Blobs<'m, 'r> {
         };
         if size > self.max_filesize {
             self.outcome.stats.skipped += 1;
-            self.outcome.notify(
-                Level::Note,
-                "too-large",
-                Some(path.to_string()),
-                format!(
-                    "{path}: blob {id} is {size} bytes, larger than --max-filesize: not scanned"
-                ),
-            );
+            note_too_large(&mut self.outcome, path, id, size);
             return None;
         }
         let blob = match self.repo.find_object(*id) {
@@ -185,12 +179,7 @@ impl<'m, 'r> Blobs<'m, 'r> {
         self.outcome.stats.scanned += 1;
         self.outcome.stats.bytes += blob.data.len() as u64;
         if is_lfs_pointer(&blob.data) {
-            self.outcome.notify(
-                Level::Note,
-                "lfs-pointer",
-                Some(path.to_string()),
-                format!("{path}: Git LFS pointer: the content is in LFS storage, not in git, and was not scanned"),
-            );
+            note_lfs_pointer(&mut self.outcome, path);
             return None;
         }
         let scanned = self.matcher.scan(&blob.data);

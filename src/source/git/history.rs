@@ -10,6 +10,7 @@
 use super::graph::{Commits, Occurrence, PathId, SecretTrail, Special, TreeIndex, TreeRecords};
 use super::odb::{Database, Kind, Object, Visitor};
 use super::{GitOptions, is_lfs_pointer, loose_path};
+use super::{note_lfs_pointer, note_submodule, note_too_large};
 use crate::classify::{self, Origin, TextFacts};
 use crate::finding::{Finding, Provenance};
 use crate::matcher::{Hit, Matcher};
@@ -981,26 +982,11 @@ fn report_specials(
     for (&(path, special), id) in specials {
         let p = index.path(path).to_string();
         match special {
-            Special::Gitlink => outcome.notify(
-                Level::Note,
-                "submodule",
-                Some(p.clone()),
-                format!("{p}: submodule (commit {id}) not scanned: scan its repository separately"),
-            ),
-            Special::Blob if lfs.contains(id) => outcome.notify(
-                Level::Note,
-                "lfs-pointer",
-                Some(p.clone()),
-                format!("{p}: Git LFS pointer: the content is in LFS storage, not in git, and was not scanned"),
-            ),
+            Special::Gitlink => note_submodule(outcome, &p, Some(id)),
+            Special::Blob if lfs.contains(id) => note_lfs_pointer(outcome, &p),
             Special::Blob => {
-                if let Some(size) = skipped.get(id) {
-                    outcome.notify(
-                        Level::Note,
-                        "too-large",
-                        Some(p.clone()),
-                        format!("{p}: blob {id} is {size} bytes, larger than --max-filesize: not scanned"),
-                    );
+                if let Some(&size) = skipped.get(id) {
+                    note_too_large(outcome, &p, id, size);
                 }
             }
         }

@@ -14,6 +14,7 @@ pub mod range;
 pub mod staged;
 
 use crate::report::Revision;
+use crate::scan::{Level, Outcome};
 use std::path::Path;
 
 /// Options of the git sources.
@@ -137,4 +138,37 @@ pub fn loose_path(id: &gix::oid) -> String {
 /// Whether blob content is a Git LFS pointer (the content itself is not in git).
 pub fn is_lfs_pointer(data: &[u8]) -> bool {
     data.len() < 1024 && data.starts_with(b"version https://git-lfs.github.com/spec/v1")
+}
+
+/// Notes that the submodule at `path` (pinned at `commit`, when known) was not scanned.
+pub(crate) fn note_submodule(outcome: &mut Outcome, path: &str, commit: Option<&gix::oid>) {
+    let pinned = commit.map(|c| format!(" (commit {c})")).unwrap_or_default();
+    outcome.notify(
+        Level::Note,
+        "submodule",
+        Some(path.to_string()),
+        format!("{path}: submodule{pinned} not scanned: scan its repository separately"),
+    );
+}
+
+/// Notes that the blob at `path` is a Git LFS pointer, so its content was not scanned.
+pub(crate) fn note_lfs_pointer(outcome: &mut Outcome, path: &str) {
+    outcome.notify(
+        Level::Note,
+        "lfs-pointer",
+        Some(path.to_string()),
+        format!(
+            "{path}: Git LFS pointer: the content is in LFS storage, not in git, and was not scanned"
+        ),
+    );
+}
+
+/// Notes that blob `id` at `path`, `size` bytes, was over `--max-filesize` and not scanned.
+pub(crate) fn note_too_large(outcome: &mut Outcome, path: &str, id: &gix::oid, size: u64) {
+    outcome.notify(
+        Level::Note,
+        "too-large",
+        Some(path.to_string()),
+        format!("{path}: blob {id} is {size} bytes, larger than --max-filesize: not scanned"),
+    );
 }

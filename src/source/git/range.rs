@@ -5,6 +5,7 @@
 
 use super::diff::{Blobs, Change, changes, signature};
 use super::history::classify_secret;
+use super::note_submodule;
 use super::{GitError, GitOptions};
 use crate::finding::{Finding, Provenance};
 use crate::matcher::Matcher;
@@ -167,12 +168,7 @@ pub fn scan(
     gitlinks.sort();
     gitlinks.dedup();
     for g in gitlinks {
-        outcome.notify(
-            Level::Note,
-            "submodule",
-            Some(g.clone()),
-            format!("{g}: submodule not scanned: scan its repository separately"),
-        );
+        note_submodule(&mut outcome, &g, None);
     }
     let tip_tree = repo
         .find_commit(to)

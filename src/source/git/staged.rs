@@ -5,8 +5,9 @@
 use super::GitError;
 use super::diff::Blobs;
 use super::history::classify_secret;
+use super::note_submodule;
 use crate::matcher::Matcher;
-use crate::scan::{Level, Outcome};
+use crate::scan::Outcome;
 use crate::vocab::{Exposure, Verdict};
 use gix::ObjectId;
 use gix::bstr::ByteSlice;
@@ -131,12 +132,7 @@ pub fn scan(
         let path = entry.path(&index).to_str_lossy().into_owned();
         if entry.mode == Mode::COMMIT {
             if head.blob(&path).is_none() && !skipped(&path) {
-                outcome.notify(
-                    Level::Note,
-                    "submodule",
-                    Some(path.clone()),
-                    format!("{path}: submodule not scanned: scan its repository separately"),
-                );
+                note_submodule(&mut outcome, &path, None);
             }
             continue;
         }
