@@ -118,7 +118,7 @@ pub fn summary(report: &Value) -> Vec<String> {
         .collect()
 }
 
-/// The fixed environment git runs in for fixture repositories.
+/// Runs git in `dir` at the fixtures' default date; see [`git_at`].
 pub fn git(dir: &Path, args: &[&str]) -> String {
     git_at(dir, args, "2025-01-01T12:00:00Z")
 }
@@ -126,17 +126,9 @@ pub fn git(dir: &Path, args: &[&str]) -> String {
 /// Runs git in `dir` with author and committer date `date`. Fails the test when git is
 /// missing or the command fails.
 pub fn git_at(dir: &Path, args: &[&str], date: &str) -> String {
-    let out = std::process::Command::new("git")
+    let out = fixed_git_env(&mut std::process::Command::new("git"), date)
         .current_dir(dir)
         .args(args)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_AUTHOR_NAME", "Ann Author")
-        .env("GIT_AUTHOR_EMAIL", "ann@example.com")
-        .env("GIT_COMMITTER_NAME", "Ann Author")
-        .env("GIT_COMMITTER_EMAIL", "ann@example.com")
-        .env("GIT_AUTHOR_DATE", date)
-        .env("GIT_COMMITTER_DATE", date)
         .env("HOME", "/nonexistent")
         .output()
         .expect("git must be installed to run these tests (.ci/run installs it)");
@@ -146,6 +138,22 @@ pub fn git_at(dir: &Path, args: &[&str], date: &str) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// Gives `cmd` the fixed environment fixture repositories are built in: no system or user
+/// git configuration, one author and committer, and `date` for both dates.
+pub fn fixed_git_env<'a>(
+    cmd: &'a mut std::process::Command,
+    date: &str,
+) -> &'a mut std::process::Command {
+    cmd.env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_AUTHOR_NAME", "Ann Author")
+        .env("GIT_AUTHOR_EMAIL", "ann@example.com")
+        .env("GIT_COMMITTER_NAME", "Ann Author")
+        .env("GIT_COMMITTER_EMAIL", "ann@example.com")
+        .env("GIT_AUTHOR_DATE", date)
+        .env("GIT_COMMITTER_DATE", date)
 }
 
 /// `git init` with a fixed default branch.

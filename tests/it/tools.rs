@@ -24,20 +24,12 @@ fn path_with_binary() -> String {
 
 /// Runs a command in `dir` with git's fixed environment and leakscope on PATH.
 fn sh(dir: &Path, program: &str, args: &[&str], home: &Path) -> std::process::Output {
-    Command::new(program)
+    fixed_git_env(&mut Command::new(program), "2025-04-01T10:00:00Z")
         .current_dir(dir)
         .args(args)
         .env("PATH", path_with_binary())
         .env("PRE_COMMIT_HOME", home.join("pre-commit"))
         .env("HOME", home)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_AUTHOR_NAME", "Ann Author")
-        .env("GIT_AUTHOR_EMAIL", "ann@example.com")
-        .env("GIT_COMMITTER_NAME", "Ann Author")
-        .env("GIT_COMMITTER_EMAIL", "ann@example.com")
-        .env("GIT_AUTHOR_DATE", "2025-04-01T10:00:00Z")
-        .env("GIT_COMMITTER_DATE", "2025-04-01T10:00:00Z")
         .output()
         .unwrap_or_else(|e| {
             panic!("{program} must be installed to run this test (.ci/run installs it): {e}")
