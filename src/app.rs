@@ -5,9 +5,9 @@
 use crate::baseline::Baseline;
 use crate::config::Config;
 use crate::finding::{Suppression, SuppressionKind};
+use crate::outcome::{Level, Outcome};
 use crate::progress::Progress;
 use crate::report::{self, Context, Mode};
-use crate::scan::{Level, Outcome};
 use crate::settings::{Job, Output, Settings};
 use crate::source;
 use crate::vocab::Severity;
@@ -86,11 +86,18 @@ pub fn run(settings: Settings) -> anyhow::Result<i32> {
                 full_scan,
                 progress: bar.clone(),
             };
-            let outcome = match range {
-                Some(r) => source::git::range::scan(&matcher, &repo, &r, &opts)?,
-                None => source::git::history::scan(&matcher, repo, &opts),
-            };
-            (outcome, Mode::History, Some(revision))
+            match range {
+                Some(r) => (
+                    source::git::range::scan(&matcher, &repo, &r, &opts)?,
+                    Mode::Range,
+                    Some(revision),
+                ),
+                None => (
+                    source::git::history::scan(&matcher, repo, &opts),
+                    Mode::History,
+                    Some(revision),
+                ),
+            }
         }
         Job::Staged { repo, max_filesize } => {
             let repo = source::git::open(repo.as_deref())?;
@@ -127,9 +134,11 @@ pub fn run(settings: Settings) -> anyhow::Result<i32> {
     }
     let code = exit_code(&outcome, output.fail_on);
     print_notifications(&outcome, quiet);
+    let plan = crate::plan::build(&outcome);
     let ctx = Context {
         rules: matcher.rules(),
         runbooks: &runbooks,
+        plan: &plan,
         show_secrets: output.show_secrets,
         mode,
         revision,
@@ -235,10 +244,10 @@ fn print_notifications(outcome: &Outcome, quiet: bool) {
     let stderr = io::stderr();
     let mut err = stderr.lock();
     for n in &outcome.notifications {
-        if quiet && n.level != Level::Error {
+        if quiet && n.level() != Level::Error {
             continue;
         }
-        let _ = writeln!(err, "leakscope: {}: {}", n.level.as_str(), n.message);
+        let _ = writeln!(err, "leakscope: {}: {}", n.level().as_str(), n.message);
     }
 }
 

@@ -2,13 +2,42 @@
 //! fingerprint, so that `--baseline FILE` reports only new ones. Entries no longer found are
 //! listed as stale, so the file shrinks as leaks are fixed.
 
-use crate::scan::{Level, Outcome};
+use crate::outcome::{Code, Outcome};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use std::path::Path;
 
 /// The version of the baseline file format.
 pub const VERSION: u32 = 1;
+
+/// Why a baseline file cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum BaselineError {
+    /// The file cannot be read.
+    #[error("{path}: {message}")]
+    Read {
+        /// The file.
+        path: String,
+        /// The I/O error.
+        message: String,
+    },
+    /// The file is not a baseline.
+    #[error("{path}: not a leakscope baseline: {message}")]
+    Invalid {
+        /// The file.
+        path: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// The file is a baseline of another format version.
+    #[error("{path}: baseline version {version} is not supported (expected {VERSION})")]
+    Version {
+        /// The file.
+        path: String,
+        /// Its version.
+        version: u32,
+    },
+}
 
 /// One recorded finding: enough to recognise it and to tell people what it was.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -53,16 +82,26 @@ impl Baseline {
     }
 
     /// Reads a baseline file.
-    pub fn load(path: &Path) -> anyhow::Result<Baseline> {
-        let text = std::fs::read(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-        let b: Baseline = serde_json::from_slice(&text)
-            .map_err(|e| anyhow::anyhow!("{}: not a leakscope baseline: {e}", path.display()))?;
+    pub fn load(path: &Path) -> Result<Baseline, BaselineError> {
+        let shown = path.display().to_string();
+        let text = std::fs::read(path).map_err(|e| BaselineError::Read {
+            path: shown.clone(),
+            message: e.to_string(),
+        })?;
+        Baseline::parse(&shown, &text)
+    }
+
+    /// Parses a baseline file's bytes; `name` is used in messages.
+    pub fn parse(name: &str, text: &[u8]) -> Result<Baseline, BaselineError> {
+        let b: Baseline = serde_json::from_slice(text).map_err(|e| BaselineError::Invalid {
+            path: name.to_string(),
+            message: e.to_string(),
+        })?;
         if b.version != VERSION {
-            anyhow::bail!(
-                "{}: baseline version {} is not supported (expected {VERSION})",
-                path.display(),
-                b.version
-            );
+            return Err(BaselineError::Version {
+                path: name.to_string(),
+                version: b.version,
+            });
         }
         Ok(b)
     }
@@ -107,8 +146,7 @@ impl Baseline {
             .filter(|e| !seen.contains(&e.fingerprint))
         {
             outcome.notify(
-                Level::Note,
-                "stale-baseline",
+                Code::StaleBaseline,
                 Some(e.path.clone()),
                 format!(
                     "{} {} in {}: in the baseline but no longer found; remove it from the baseline",

@@ -1,7 +1,7 @@
 //! Command-line definitions, and nothing else: [`crate::settings`] turns them into the objects
 //! that run.
 
-use crate::report::Format;
+use crate::units::parse_size;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
@@ -72,8 +72,8 @@ pub enum BaselineOf {
 #[derive(Debug, Args)]
 pub struct ReportArgs {
     /// Output format.
-    #[arg(long, short = 'f', value_enum, default_value_t = Format::Text)]
-    pub format: Format,
+    #[arg(long, short = 'f', value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
 
     /// Write the report to FILE (atomically) instead of stdout.
     #[arg(long, short = 'o', value_name = "FILE")]
@@ -166,6 +166,19 @@ pub struct ExplainArgs {
     pub rule: String,
 }
 
+/// The report formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// Readable text, coloured on a terminal.
+    Text,
+    /// One JSON object (`version`, `tool`, `findings`, `notifications`, `plan`).
+    Json,
+    /// SARIF 2.1.0, for GitHub code scanning and other viewers.
+    Sarif,
+    /// A Markdown incident report with a rotation plan.
+    Markdown,
+}
+
 /// How to list rules.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum ListFormat {
@@ -203,41 +216,9 @@ pub enum FailOn {
     Never,
 }
 
-/// Parses `256M`, `10K`, `1G`, `1024` (binary units).
-pub fn parse_size(s: &str) -> Result<u64, String> {
-    let s = s.trim();
-    let (num, mult) = match s.char_indices().last() {
-        Some((i, c)) if c.is_ascii_alphabetic() => {
-            let m = match c.to_ascii_uppercase() {
-                'K' => 1u64 << 10,
-                'M' => 1 << 20,
-                'G' => 1 << 30,
-                'T' => 1 << 40,
-                _ => return Err(format!("unknown size unit `{c}` (use K, M, G or T)")),
-            };
-            (&s[..i], m)
-        }
-        _ => (s, 1),
-    };
-    let n: u64 = num
-        .parse()
-        .map_err(|_| format!("`{s}` is not a size (e.g. 256M, 10K, 4096)"))?;
-    n.checked_mul(mult)
-        .ok_or_else(|| format!("`{s}` is too large"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn sizes() {
-        assert_eq!(parse_size("256M"), Ok(256 << 20));
-        assert_eq!(parse_size("10k"), Ok(10 << 10));
-        assert_eq!(parse_size("4096"), Ok(4096));
-        assert!(parse_size("12X").is_err());
-        assert!(parse_size("M").is_err());
-    }
 
     #[test]
     fn cli_is_consistent() {

@@ -4,9 +4,8 @@
 //! Found at the root of the repository being scanned, or given with `--config`. A malformed
 //! file is rejected with its path, line, column and what was expected.
 
-use crate::cli::FailOn;
 use crate::rules::{RuleError, RuleSet};
-use crate::vocab::Severity;
+use crate::vocab::{Gate, Severity};
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -87,7 +86,7 @@ pub struct Config {
     /// Where it came from.
     pub path: Option<PathBuf>,
     /// Default gate.
-    pub fail_on: Option<FailOn>,
+    pub fail_on: Option<Gate>,
     /// Path globs whose findings are suppressed, as written.
     pub allow_paths: Vec<String>,
     allow_set: Option<GlobSet>,
@@ -137,7 +136,7 @@ impl Config {
         })?;
         let fail_on = match raw.fail_on {
             Some(v) => Some(
-                <FailOn as clap::ValueEnum>::from_str(v.get_ref(), false).map_err(|_| {
+                v.get_ref().parse::<Gate>().map_err(|_| {
                     invalid(
                         v.span().start,
                         format!(

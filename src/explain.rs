@@ -38,7 +38,7 @@ pub fn list_rules(out: &mut dyn Write, rules: &RuleSet, format: ListFormat) -> i
                     id: &r.id,
                     name: &r.name,
                     provider: &rules.provider(r).id,
-                    kind: r.kind,
+                    kind: r.kind.clone(),
                     class: r.class,
                     severity: r.severity,
                     prefixes: &r.prefixes,

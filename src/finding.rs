@@ -1,6 +1,5 @@
 //! A [`Finding`]: one key at one place, classified, with everything every report needs.
-//! Also where a finding's secret is redacted and fingerprinted, and where byte offsets become
-//! lines and columns.
+//! Also where a finding's secret is redacted and fingerprinted.
 
 use crate::vocab::{Class, Encoding, Environment, Exposure, Kind, Severity, Verdict};
 use sha2::{Digest, Sha256};
@@ -85,75 +84,117 @@ pub struct Location {
     pub end_column: usize,
 }
 
-/// Computes locations for sorted byte spans in one pass over the text.
-pub struct LineIndex<'a> {
-    text: &'a [u8],
-    pos: usize,
-    line: usize,
-    line_start: usize,
-}
-
-impl<'a> LineIndex<'a> {
-    /// Starts at the beginning of `text`.
-    pub fn new(text: &'a [u8]) -> LineIndex<'a> {
-        LineIndex {
-            text,
-            pos: 0,
-            line: 1,
-            line_start: 0,
-        }
-    }
-
-    fn advance(&mut self, to: usize) -> (usize, usize) {
-        let to = to.min(self.text.len());
-        if to < self.pos {
-            *self = LineIndex::new(self.text);
-        }
-        for nl in memchr::memchr_iter(b'\n', &self.text[self.pos..to]) {
-            self.line += 1;
-            self.line_start = self.pos + nl + 1;
-        }
-        self.pos = to;
-        (self.line, 1 + code_points(&self.text[self.line_start..to]))
-    }
-
-    /// The location of `text[start..end]`. Calls with non-decreasing `start` are cheapest.
-    pub fn locate(&mut self, start: usize, end: usize) -> Location {
-        let (line, column) = self.advance(start);
-        let (end_line, end_column) = self.advance(end);
-        Location {
-            line,
-            column,
-            end_line,
-            end_column,
-        }
-    }
-
-    /// The byte range of the line holding `at`, without its line ending.
-    pub fn line_bounds(&self, at: usize) -> (usize, usize) {
-        let start = memchr::memrchr(b'\n', &self.text[..at]).map_or(0, |i| i + 1);
-        let end = memchr::memchr(b'\n', &self.text[at..]).map_or(self.text.len(), |i| at + i);
-        let end = if end > start && self.text[end - 1] == b'\r' {
-            end - 1
-        } else {
-            end
-        };
-        (start, end)
-    }
-}
-
-/// Unicode code points in UTF-8 text (each invalid byte counts as one).
-pub fn code_points(bytes: &[u8]) -> usize {
-    bytes.iter().filter(|&&b| (b as i8) >= -0x40).count()
-}
-
-/// A short code and a sentence riding on a finding (`test-key-in-production-config`).
+/// Something worth knowing about a finding that does not change its verdict. The engine's own
+/// warnings are a closed set; rules may declare more as data.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Warning {
-    /// Stable kebab-case code.
-    pub code: &'static str,
-    /// One sentence for people.
-    pub message: String,
+pub enum Warning {
+    /// A documentation or demo key, recognised by its digest or its demo issuer.
+    PublishedExample {
+        /// Where it was published.
+        source: String,
+    },
+    /// A test-mode key in a file or path naming production.
+    TestKeyInProductionConfig {
+        /// The provider's display name.
+        provider: String,
+    },
+    /// Live and test keys of one provider in one file.
+    MixedLiveAndTest {
+        /// The provider's display name.
+        provider: String,
+    },
+    /// A warning a rule declares for every finding of it.
+    Declared {
+        /// Stable kebab-case code.
+        code: String,
+        /// One sentence for people.
+        message: String,
+    },
+}
+
+impl Warning {
+    /// The stable kebab-case code.
+    pub fn code(&self) -> &str {
+        match self {
+            Warning::PublishedExample { .. } => "published-example",
+            Warning::TestKeyInProductionConfig { .. } => "test-key-in-production-config",
+            Warning::MixedLiveAndTest { .. } => "mixed-live-and-test",
+            Warning::Declared { code, .. } => code,
+        }
+    }
+}
+
+/// What the finding asks the user to do: decided by the classifier (and, for git sources, by
+/// where the key sits in history); worded by `report::words`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Action {
+    /// Publishable by design: nothing to do.
+    NoneNeeded,
+    /// A published example key: nothing to rotate.
+    PublishedExample,
+    /// Staged but not committed (a scan that read the index).
+    KeepStaged,
+    /// In a git-ignored file.
+    KeepIgnored,
+    /// In an untracked file.
+    KeepUntracked,
+    /// `staged`: about to be committed; unstage it.
+    Unstage {
+        /// HEAD already tracks the path (`git restore --staged`), or not (`git rm --cached`).
+        tracked: bool,
+    },
+    /// Shipped to browsers.
+    RotateClient,
+    /// In a file git tracks.
+    RotateTracked,
+    /// In a git object.
+    RotateCommitted,
+    /// Outside git: exposure unknown.
+    RotateUnknown,
+    /// History: still in HEAD's tree.
+    RotateAtHead,
+    /// History: removed from HEAD, still in history.
+    RotateRemoved,
+    /// History: in an object no ref reaches.
+    RotateUnreachable,
+    /// `--range`: added by a commit of the range.
+    RotateBeforeMerge {
+        /// Full id of the commit that added it.
+        commit: String,
+        /// The range as given.
+        range: String,
+    },
+}
+
+impl Action {
+    /// A stable kebab-case word for machines.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Action::NoneNeeded => "none",
+            Action::PublishedExample => "none-published-example",
+            Action::KeepStaged | Action::Unstage { .. } => "unstage",
+            Action::KeepIgnored => "keep-ignored",
+            Action::KeepUntracked => "ignore-file",
+            Action::RotateClient => "rotate-now",
+            Action::RotateTracked
+            | Action::RotateCommitted
+            | Action::RotateUnknown
+            | Action::RotateAtHead => "rotate",
+            Action::RotateRemoved | Action::RotateUnreachable => "rotate-and-rewrite-history",
+            Action::RotateBeforeMerge { .. } => "rotate-before-merge",
+        }
+    }
+}
+
+/// Why the finding says what it says, beyond its verdict.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Reason {
+    /// Several providers use the key's prefix and nothing settled it: these rule names are
+    /// the other candidates.
+    ProviderGuess {
+        /// Names of the other rules.
+        others: Vec<String>,
+    },
 }
 
 /// The line around a finding, twice: with every key on it redacted, and as it is.
@@ -204,10 +245,12 @@ pub struct Provenance {
     pub email: Option<String>,
     /// Committer date of that commit, ISO 8601.
     pub date: Option<String>,
-    /// Every commit that introduced the secret, with the paths it had there.
+    /// Every commit that introduced the secret, with (at most 100 of) the paths it had there.
     pub commits: Vec<(String, Vec<String>)>,
-    /// Every path the secret ever had.
+    /// The paths the secret ever had, at most 100 of them (sorted).
     pub paths: Vec<String>,
+    /// How many paths the secret ever had.
+    pub paths_total: usize,
     /// Full names of the refs whose history contains the secret.
     pub refs: Vec<String>,
     /// Whether HEAD's tree still holds the secret.
@@ -225,6 +268,8 @@ pub struct Finding {
     pub rule_name: String,
     /// Provider id.
     pub provider: String,
+    /// Provider name for people.
+    pub provider_display: String,
     /// What the key is.
     pub kind: Kind,
     /// Secret or publishable.
@@ -255,8 +300,10 @@ pub struct Finding {
     pub encoding: Encoding,
     /// Warnings riding on the finding, sorted by code.
     pub warnings: Vec<Warning>,
-    /// One redacted sentence saying what was found and what to do.
-    pub message: String,
+    /// What to do about it.
+    pub action: Action,
+    /// Why, beyond the verdict.
+    pub reasons: Vec<Reason>,
     /// Runbook ids, the chosen rule's first.
     pub runbooks: Vec<String>,
     /// Provider ids the key may belong to instead, when the provider was a guess.
@@ -265,6 +312,9 @@ pub struct Finding {
     pub project: Option<String>,
     /// Where the key was published, for published examples.
     pub published: Option<String>,
+    /// A digest naming the account the key belongs to, when its format tells (keys of one
+    /// Stripe account share it); never the key's text.
+    pub account: Option<String>,
     /// History mode: where and when it entered.
     pub provenance: Option<Provenance>,
     /// Suppressions; a suppressed finding is reported but does not fail the gate.
@@ -308,15 +358,6 @@ mod tests {
             g.redacted(".apps.googleusercontent.com", true),
             "1109\u{2026}.apps.googleusercontent.com"
         );
-    }
-
-    #[test]
-    fn locations_count_code_points() {
-        let text = "a\nx = \"é sk\"\n".as_bytes();
-        let mut idx = LineIndex::new(text);
-        let at = text.windows(2).position(|w| w == b"sk").unwrap();
-        let loc = idx.locate(at, at + 2);
-        assert_eq!((loc.line, loc.column, loc.end_column), (2, 8, 10));
     }
 
     #[test]

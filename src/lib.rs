@@ -1,10 +1,11 @@
 //! leakscope finds leaked credentials in working trees and git history, classifies each one
 //! as public-safe or must-rotate, and says how to rotate it without an outage.
 //!
-//! Data flows one way: a [`source`] yields bytes with an origin; the [`matcher`] finds keys in
-//! them ([`rules`] say what keys look like); the [`classify`] stage decides each finding's
-//! verdict; a [`report`] writes them out. [`settings`] turns command-line arguments into the
-//! objects that drive all of this, once.
+//! Data flows one way: a [`source`] yields bytes with an origin; [`scan`] runs them through
+//! the [`matcher`] (which [`rules`] drive) and the [`classify`] stage, which decides each
+//! finding's verdict; [`plan`] groups what must rotate; a [`report`] writes it all out.
+//! [`settings`] turns command-line arguments into the objects that drive all of this, once,
+//! and [`app`] runs them.
 
 #![warn(missing_docs)]
 
@@ -16,6 +17,8 @@ pub mod config;
 pub mod explain;
 pub mod finding;
 pub mod matcher;
+pub mod outcome;
+pub mod plan;
 pub mod progress;
 pub mod report;
 pub mod rules;
@@ -23,4 +26,5 @@ pub mod runbook;
 pub mod scan;
 pub mod settings;
 pub mod source;
+pub mod units;
 pub mod vocab;

@@ -35,10 +35,7 @@ impl Default for Progress {
     }
 }
 
-/// `1536` bytes → `1.5 KiB`.
-fn human(n: u64) -> String {
-    crate::report::text::human_bytes(n)
-}
+use crate::units::human_bytes as human;
 
 impl Progress {
     /// A bar that draws nothing.
@@ -118,5 +115,50 @@ impl Progress {
         if let Some(bar) = &self.bar {
             bar.finish_and_clear();
         }
+    }
+}
+
+/// Phase timings on stderr when `LEAKSCOPE_TIMING` is set (for profiling).
+pub struct Timing(Option<(std::time::Instant, std::time::Instant)>);
+
+impl Timing {
+    /// Starts the clock (a no-op unless `LEAKSCOPE_TIMING` is set).
+    pub fn new() -> Timing {
+        let now = std::time::Instant::now();
+        Timing(std::env::var_os("LEAKSCOPE_TIMING").map(|_| (now, now)))
+    }
+
+    /// Prints how long the phase `what` took.
+    pub fn done(&mut self, what: &str) {
+        if let Some((start, last)) = &mut self.0 {
+            let now = std::time::Instant::now();
+            let rss = std::fs::read_to_string("/proc/self/status")
+                .ok()
+                .and_then(|s| {
+                    let get = |k: &str| {
+                        s.lines()
+                            .find(|l| l.starts_with(k))
+                            .map(|l| l.split_whitespace().nth(1).unwrap_or("?").to_string())
+                    };
+                    Some(format!(
+                        "anon {} kB, file {} kB",
+                        get("RssAnon:")?,
+                        get("RssFile:")?
+                    ))
+                })
+                .unwrap_or_default();
+            eprintln!(
+                "leakscope: timing: {what}: {:.3} s (total {:.3} s; {rss})",
+                (now - *last).as_secs_f64(),
+                (now - *start).as_secs_f64()
+            );
+            *last = now;
+        }
+    }
+}
+
+impl Default for Timing {
+    fn default() -> Self {
+        Timing::new()
     }
 }

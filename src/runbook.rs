@@ -7,66 +7,6 @@ use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-/// The built-in runbook files, embedded in the binary.
-pub const BUILTIN_RUNBOOK_FILES: &[(&str, &str)] = &[
-    (
-        "clerk-secret-key.toml",
-        include_str!("../rules/runbooks/clerk-secret-key.toml"),
-    ),
-    (
-        "clerk-webhook-secret.toml",
-        include_str!("../rules/runbooks/clerk-webhook-secret.toml"),
-    ),
-    (
-        "general.toml",
-        include_str!("../rules/runbooks/general.toml"),
-    ),
-    (
-        "google-oauth-client-secret.toml",
-        include_str!("../rules/runbooks/google-oauth-client-secret.toml"),
-    ),
-    (
-        "highnote-api-key.toml",
-        include_str!("../rules/runbooks/highnote-api-key.toml"),
-    ),
-    (
-        "publishable-key.toml",
-        include_str!("../rules/runbooks/publishable-key.toml"),
-    ),
-    (
-        "resend-api-key.toml",
-        include_str!("../rules/runbooks/resend-api-key.toml"),
-    ),
-    (
-        "resend-webhook-secret.toml",
-        include_str!("../rules/runbooks/resend-webhook-secret.toml"),
-    ),
-    (
-        "stripe-restricted-key.toml",
-        include_str!("../rules/runbooks/stripe-restricted-key.toml"),
-    ),
-    (
-        "stripe-secret-key.toml",
-        include_str!("../rules/runbooks/stripe-secret-key.toml"),
-    ),
-    (
-        "stripe-webhook-secret.toml",
-        include_str!("../rules/runbooks/stripe-webhook-secret.toml"),
-    ),
-    (
-        "supabase-access-token.toml",
-        include_str!("../rules/runbooks/supabase-access-token.toml"),
-    ),
-    (
-        "supabase-legacy-jwt.toml",
-        include_str!("../rules/runbooks/supabase-legacy-jwt.toml"),
-    ),
-    (
-        "supabase-secret-key.toml",
-        include_str!("../rules/runbooks/supabase-secret-key.toml"),
-    ),
-];
-
 /// The id of the runbook whose facts hold for every secret.
 pub const GENERAL: &str = "general";
 
@@ -87,6 +27,17 @@ pub enum Phase {
 }
 
 impl Phase {
+    /// The phase's kebab-case word in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Phase::Create => "create",
+            Phase::Deploy => "deploy",
+            Phase::Verify => "verify",
+            Phase::Revoke => "revoke",
+            Phase::Audit => "audit",
+        }
+    }
+
     /// The phase's name in runbooks.
     pub fn label(self) -> &'static str {
         match self {
@@ -127,6 +78,13 @@ pub struct Runbook {
     /// Provider-specific traps.
     #[serde(default)]
     pub notes: Vec<String>,
+    /// Where the provider documents what the steps say.
+    #[serde(default)]
+    pub sources: Vec<String>,
+    /// Phrases the rendered runbook must contain (checked by a test): the facts that keep a
+    /// generic template from passing for a provider's runbook.
+    #[serde(default)]
+    pub facts: Vec<String>,
 }
 
 /// All runbooks by id.
@@ -140,7 +98,7 @@ impl Runbooks {
     /// order, every phase present unless the runbook says no action is needed.
     pub fn builtin() -> Result<Runbooks, RuleError> {
         let mut by_id = BTreeMap::new();
-        for (file, text) in BUILTIN_RUNBOOK_FILES {
+        for (file, text) in crate::rules::builtin::RUNBOOK_FILES {
             let rb: Runbook = toml::from_str(text).map_err(|e| RuleError::Parse {
                 file: format!("runbooks/{file}"),
                 message: e.to_string().trim_end().to_string(),
@@ -221,6 +179,9 @@ impl Runbooks {
             }
             md.push('\n');
         }
+        if !rb.sources.is_empty() {
+            let _ = writeln!(md, "Sources: {}\n", rb.sources.join(", "));
+        }
         if rb.no_action.is_none() && id != GENERAL {
             let g = self.general();
             let _ = writeln!(md, "**{}.** {}\n", g.title, g.summary);
@@ -239,20 +200,6 @@ impl Runbooks {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn every_runbook_file_on_disk_is_embedded() {
-        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/rules/runbooks");
-        let mut on_disk: Vec<String> = std::fs::read_dir(dir)
-            .expect("runbooks dir")
-            .filter_map(|e| e.ok())
-            .map(|e| e.file_name().to_string_lossy().into_owned())
-            .filter(|n| n.ends_with(".toml"))
-            .collect();
-        on_disk.sort();
-        let embedded: Vec<&str> = BUILTIN_RUNBOOK_FILES.iter().map(|(n, _)| *n).collect();
-        assert_eq!(on_disk, embedded);
-    }
 
     #[test]
     fn builtin_runbooks_load_in_phase_order() {
@@ -279,130 +226,6 @@ mod facts {
     use super::*;
     use crate::rules::RuleSet;
 
-    /// Each runbook must state its provider's own facts, so that a generic template cannot
-    /// pass: (runbook, phrases that must appear, case-insensitive).
-    const REQUIRED: &[(&str, &[&str])] = &[
-        (
-            "supabase-legacy-jwt",
-            &[
-                "migrate",
-                "rotate the jwt secret now",
-                "signs out every user",
-                "invalidates both keys, the anon key included",
-                "sb_publishable_",
-                "sb_secret_",
-                "disable the legacy",
-                "being abused",
-            ],
-        ),
-        (
-            "stripe-secret-key",
-            &[
-                "expiry window",
-                "whsec_",
-                "as a pair",
-                "stripe_webhook_secret",
-                "test webhook event",
-                "400",
-                "restricted keys",
-            ],
-        ),
-        (
-            "stripe-restricted-key",
-            &[
-                "expiry window",
-                "permissions",
-                "webhook signing secret is separate",
-            ],
-        ),
-        (
-            "stripe-webhook-secret",
-            &[
-                "stripe_webhook_secret",
-                "send a test event",
-                "http 400",
-                "as a pair",
-            ],
-        ),
-        (
-            "clerk-secret-key",
-            &[
-                "several keys can be active",
-                "clerk_secret_key",
-                "redeploy",
-                "backend api",
-                "delete the old key",
-                "development and production instances are independent",
-                "separate applications",
-                "webhook signing secret",
-            ],
-        ),
-        (
-            "clerk-webhook-secret",
-            &["svix", "webhooks", "separate from clerk's api keys"],
-        ),
-        (
-            "resend-api-key",
-            &[
-                "cannot be viewed or edited",
-                "sending access",
-                "one domain",
-                "send a test email",
-                "delete the old key",
-                "several keys can be active",
-            ],
-        ),
-        ("resend-webhook-secret", &["svix", "resend_webhook_secret"]),
-        (
-            "supabase-secret-key",
-            &[
-                "row level security",
-                "create a new secret key",
-                "delete the old secret key",
-                "sessions are not affected",
-            ],
-        ),
-        (
-            "supabase-access-token",
-            &["revoke the leaked token", "every project"],
-        ),
-        (
-            "google-oauth-client-secret",
-            &[
-                "add a new secret",
-                "delete the old secret",
-                "own oauth client",
-            ],
-        ),
-        ("highnote-api-key", &["not a stripe key"]),
-        (
-            "publishable-key",
-            &[
-                "no action needed",
-                "public by design",
-                "pk_test_",
-                "in production configuration",
-            ],
-        ),
-        (
-            "general",
-            &[
-                "vercel",
-                "new deployments",
-                "restart",
-                "rewrite history",
-                "force-push",
-                "re-clone",
-                "rotate anyway",
-                "provider's logs",
-                "prove the old key is dead",
-                "cwe-330",
-                "revoke **first**",
-                "abused right now",
-            ],
-        ),
-    ];
-
     #[test]
     fn every_rule_has_a_runbook() {
         let rules = RuleSet::builtin().unwrap();
@@ -417,25 +240,21 @@ mod facts {
         }
     }
 
+    /// Each runbook states its provider's own facts (its `facts` list), so that a generic
+    /// template cannot pass for it.
     #[test]
     fn every_runbook_states_its_providers_facts() {
         let rb = Runbooks::builtin().unwrap();
-        for (id, phrases) in REQUIRED {
-            let md = rb.markdown(id, 2).to_lowercase();
-            for p in *phrases {
+        for r in rb.iter() {
+            assert!(!r.facts.is_empty(), "runbook {} lists no facts", r.id);
+            let md = rb.markdown(&r.id, 2).to_lowercase();
+            for p in &r.facts {
                 assert!(
                     md.contains(&p.to_lowercase()),
-                    "runbook {id} must say {p:?}"
+                    "runbook {} must say {p:?}",
+                    r.id
                 );
             }
-        }
-        let listed: Vec<&str> = REQUIRED.iter().map(|r| r.0).collect();
-        for r in rb.iter() {
-            assert!(
-                listed.contains(&r.id.as_str()),
-                "runbook {} has no required facts",
-                r.id
-            );
         }
     }
 

@@ -3,7 +3,8 @@
 //! turns findings into an exit code.
 
 use crate::cli::{
-    BaselineOf, Cli, ColorWhen, Command, FailOn, HistoryArgs, ListFormat, ReportArgs, ScanArgs,
+    BaselineOf, Cli, ColorWhen, Command, FailOn, HistoryArgs, ListFormat, OutputFormat, ReportArgs,
+    ScanArgs,
 };
 use crate::config::Config;
 use crate::matcher::Matcher;
@@ -11,7 +12,7 @@ use crate::report::Format;
 use crate::rules::RuleSet;
 use crate::runbook::Runbooks;
 use crate::source::fs::FsOptions;
-use crate::vocab::Severity;
+use crate::vocab::{Gate, Severity};
 use anyhow::Context as _;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -233,7 +234,7 @@ fn history_job(a: HistoryArgs) -> (Job, Option<ReportArgs>, Option<PathBuf>) {
 fn output(
     report: Option<ReportArgs>,
     color: ColorWhen,
-    config_fail_on: Option<FailOn>,
+    config_fail_on: Option<Gate>,
     write_baseline: bool,
 ) -> Output {
     let Some(r) = report else {
@@ -253,25 +254,44 @@ fn output(
     };
     let to_file = path.is_some();
     Output {
-        format: r.format,
+        format: format(r.format),
         path,
         show_secrets: r.show_secrets,
-        fail_on: threshold(r.fail_on.or(config_fail_on).unwrap_or(FailOn::Medium)),
+        fail_on: r
+            .fail_on
+            .map(gate)
+            .or(config_fail_on)
+            .unwrap_or(Gate::Medium)
+            .threshold(),
         color: use_color(color, to_file),
         baseline: r.baseline,
         write_baseline,
     }
 }
 
+/// The gate a `--fail-on` value names.
+pub fn gate(f: FailOn) -> Gate {
+    match f {
+        FailOn::Critical => Gate::Critical,
+        FailOn::High => Gate::High,
+        FailOn::Medium => Gate::Medium,
+        FailOn::Low => Gate::Low,
+        FailOn::Info => Gate::Info,
+        FailOn::Never => Gate::Never,
+    }
+}
+
 /// The severity a `--fail-on` value gates at.
 pub fn threshold(f: FailOn) -> Option<Severity> {
+    gate(f).threshold()
+}
+
+fn format(f: OutputFormat) -> Format {
     match f {
-        FailOn::Critical => Some(Severity::Critical),
-        FailOn::High => Some(Severity::High),
-        FailOn::Medium => Some(Severity::Medium),
-        FailOn::Low => Some(Severity::Low),
-        FailOn::Info => Some(Severity::Info),
-        FailOn::Never => None,
+        OutputFormat::Text => Format::Text,
+        OutputFormat::Json => Format::Json,
+        OutputFormat::Sarif => Format::Sarif,
+        OutputFormat::Markdown => Format::Markdown,
     }
 }
 

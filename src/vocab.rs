@@ -48,29 +48,58 @@ macro_rules! vocabulary {
     };
 }
 
-vocabulary! {
-    /// What sort of credential a rule describes.
-    Kind {
-        /// A key with full API access (`sk_live_`, `sb_secret_`).
-        SecretKey = "secret-key",
-        /// A key limited to chosen permissions (`rk_live_`).
-        RestrictedKey = "restricted-key",
-        /// A key designed to be shipped to browsers (`pk_live_`, `sb_publishable_`).
-        PublishableKey = "publishable-key",
-        /// A webhook signing secret (`whsec_`).
-        WebhookSecret = "webhook-secret",
-        /// The legacy Supabase `anon` JWT.
-        AnonJwt = "anon-jwt",
-        /// The legacy Supabase `service_role` JWT.
-        ServiceRoleJwt = "service-role-jwt",
-        /// A general API key (`re_`).
-        ApiKey = "api-key",
-        /// An OAuth client secret (`GOCSPX-`).
-        OauthClientSecret = "oauth-client-secret",
-        /// An OAuth client id: public.
-        OauthClientId = "oauth-client-id",
-        /// A personal or integration access token (`sbp_`).
-        AccessToken = "access-token",
+/// What sort of credential a rule describes: an open vocabulary of kebab-case words that rules
+/// name (`secret-key`, `publishable-key`, `webhook-secret`, `private-key`, `password`,
+/// `connection-string`, `access-token`, …); `leakscope rules` lists those in use.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(transparent)]
+pub struct Kind(std::sync::Arc<str>);
+
+impl Kind {
+    /// The legacy Supabase `anon` JWT.
+    pub const ANON_JWT: &'static str = "anon-jwt";
+    /// The legacy Supabase `service_role` JWT.
+    pub const SERVICE_ROLE_JWT: &'static str = "service-role-jwt";
+    /// A webhook signing secret.
+    pub const WEBHOOK_SECRET: &'static str = "webhook-secret";
+
+    /// The word used in every output format.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Whether this is the kind `word`.
+    pub fn is(&self, word: &str) -> bool {
+        &*self.0 == word
+    }
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::str::FromStr for Kind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let ok = !s.is_empty()
+            && !s.starts_with('-')
+            && !s.ends_with('-')
+            && s.bytes()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-');
+        if ok {
+            Ok(Kind(s.into()))
+        } else {
+            Err(format!("kind `{s}` must be a lowercase kebab-case word"))
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Kind {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
     }
 }
 
@@ -155,5 +184,37 @@ vocabulary! {
         Escaped = "escaped",
         /// In UTF-16 text.
         Utf16 = "utf-16",
+    }
+}
+
+vocabulary! {
+    /// The `--fail-on` gate: findings at or above this severity fail the run.
+    Gate {
+        /// Only critical findings fail.
+        Critical = "critical",
+        /// High and critical.
+        High = "high",
+        /// Medium and above: any must-rotate or keep-private finding (the default).
+        Medium = "medium",
+        /// Also public-safe findings with a warning.
+        Low = "low",
+        /// Any finding.
+        Info = "info",
+        /// Never fail on findings (errors still exit 2).
+        Never = "never",
+    }
+}
+
+impl Gate {
+    /// The severity the gate fails at; `None` never fails.
+    pub fn threshold(self) -> Option<Severity> {
+        match self {
+            Gate::Critical => Some(Severity::Critical),
+            Gate::High => Some(Severity::High),
+            Gate::Medium => Some(Severity::Medium),
+            Gate::Low => Some(Severity::Low),
+            Gate::Info => Some(Severity::Info),
+            Gate::Never => None,
+        }
     }
 }

@@ -1,11 +1,13 @@
 //! The JSON report: one object, `{"version": 1, "tool": {…}, "findings": […],
-//! "notifications": […], "stats": {…}}`. Each finding carries the SARIF properties plus
-//! `ruleId`, `path`, `line`, `column`, `message`. Field names are camelCase; the schema is
-//! documented in the README.
+//! "notifications": […], "plan": {…}, "stats": {…}}`. Each finding carries the SARIF
+//! properties plus `ruleId`, `path`, `line`, `column`, `message`. Field names are camelCase;
+//! the schema is documented in the README.
 
-use super::{Context, shown_secret, shown_snippet};
+use super::{Context, shown_secret, shown_snippet, words};
 use crate::finding::Finding;
-use crate::scan::{Notification, Outcome};
+use crate::outcome::{Notification, Outcome};
+use crate::plan::Plan;
+use crate::runbook::Runbooks;
 use crate::vocab::{Class, Encoding, Environment, Exposure, Kind, Severity, Verdict};
 use serde::Serialize;
 use std::io::{self, Write};
@@ -19,6 +21,7 @@ struct Report<'a> {
     tool: Tool,
     findings: Vec<JsonFinding<'a>>,
     notifications: Vec<JsonNotification<'a>>,
+    plan: JsonPlan<'a>,
     stats: Stats,
 }
 
@@ -46,7 +49,7 @@ struct Stats {
 struct JsonFinding<'a> {
     rule_id: &'a str,
     provider: &'a str,
-    kind: Kind,
+    kind: &'a Kind,
     class: Class,
     environment: Environment,
     verdict: Verdict,
@@ -57,7 +60,8 @@ struct JsonFinding<'a> {
     column: usize,
     end_line: usize,
     end_column: usize,
-    message: &'a str,
+    message: String,
+    action: &'static str,
     redacted: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     secret: Option<&'a str>,
@@ -142,13 +146,13 @@ impl<'a> History<'a> {
 #[derive(Serialize)]
 pub(crate) struct JsonWarning<'a> {
     pub code: &'a str,
-    pub message: &'a str,
+    pub message: String,
 }
 
 #[derive(Serialize)]
 struct JsonNotification<'a> {
     level: &'static str,
-    code: &'a str,
+    code: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     subject: Option<&'a str>,
     message: &'a str,
@@ -159,16 +163,16 @@ pub(crate) fn warnings(f: &Finding) -> Vec<JsonWarning<'_>> {
     f.warnings
         .iter()
         .map(|w| JsonWarning {
-            code: w.code,
-            message: &w.message,
+            code: w.code(),
+            message: words::warning(w),
         })
         .collect()
 }
 
 fn notification(n: &Notification) -> JsonNotification<'_> {
     JsonNotification {
-        level: n.level.as_str(),
-        code: n.code,
+        level: n.level().as_str(),
+        code: n.code.as_str(),
         subject: n.subject.as_deref(),
         message: &n.message,
     }
@@ -188,7 +192,7 @@ pub fn write(out: &mut dyn Write, outcome: &Outcome, ctx: &Context<'_>) -> io::R
             .map(|f| JsonFinding {
                 rule_id: &f.rule_id,
                 provider: &f.provider,
-                kind: f.kind,
+                kind: &f.kind,
                 class: f.class,
                 environment: f.environment,
                 verdict: f.verdict,
@@ -199,7 +203,8 @@ pub fn write(out: &mut dyn Write, outcome: &Outcome, ctx: &Context<'_>) -> io::R
                 column: f.location.column,
                 end_line: f.location.end_line,
                 end_column: f.location.end_column,
-                message: &f.message,
+                message: words::message(f),
+                action: f.action.as_str(),
                 redacted: &f.redacted,
                 secret: ctx.show_secrets.then(|| shown_secret(f, ctx)),
                 secret_sha256: &f.secret_sha256,
@@ -217,6 +222,7 @@ pub fn write(out: &mut dyn Write, outcome: &Outcome, ctx: &Context<'_>) -> io::R
             })
             .collect(),
         notifications: outcome.notifications.iter().map(notification).collect(),
+        plan: JsonPlan::of(ctx.plan, outcome, ctx.runbooks),
         stats: Stats {
             scanned: outcome.stats.scanned,
             bytes: outcome.stats.bytes,
@@ -230,4 +236,103 @@ pub fn write(out: &mut dyn Write, outcome: &Outcome, ctx: &Context<'_>) -> io::R
     };
     serde_json::to_writer_pretty(&mut *out, &report)?;
     writeln!(out)
+}
+
+/// The rotation plan in wire form: secrets are named by `secretSha256`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct JsonPlan<'a> {
+    steps: Vec<JsonStep<'a>>,
+    keep_private: Vec<&'a str>,
+    public: Vec<&'a str>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct JsonStep<'a> {
+    order: usize,
+    provider: &'a str,
+    secrets: Vec<JsonPlanSecret<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    together: Option<&'static str>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    also_affected: Vec<&'a str>,
+    runbooks: Vec<JsonRunbook<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct JsonPlanSecret<'a> {
+    secret_sha256: &'a str,
+    rule_id: &'a str,
+    redacted: &'a str,
+    severity: Severity,
+    paths: &'a [String],
+}
+
+#[derive(Serialize)]
+struct JsonRunbook<'a> {
+    id: &'a str,
+    title: &'a str,
+    steps: Vec<JsonRunbookStep<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonRunbookStep<'a> {
+    phase: &'static str,
+    text: &'a str,
+}
+
+impl<'a> JsonPlan<'a> {
+    /// The plan, with each step's runbooks spelled out.
+    pub(crate) fn of(plan: &'a Plan, outcome: &'a Outcome, runbooks: &'a Runbooks) -> Self {
+        let sha = |i: &usize| plan.secrets[*i].first(outcome).secret_sha256.as_str();
+        JsonPlan {
+            steps: plan
+                .steps
+                .iter()
+                .enumerate()
+                .map(|(n, step)| JsonStep {
+                    order: n + 1,
+                    provider: &plan.secrets[step.secrets[0]].first(outcome).provider,
+                    secrets: step
+                        .secrets
+                        .iter()
+                        .map(|&i| {
+                            let s = &plan.secrets[i];
+                            let f = s.first(outcome);
+                            JsonPlanSecret {
+                                secret_sha256: &f.secret_sha256,
+                                rule_id: &f.rule_id,
+                                redacted: &f.redacted,
+                                severity: s.severity,
+                                paths: &s.paths,
+                            }
+                        })
+                        .collect(),
+                    together: step.together.map(|t| t.as_str()),
+                    also_affected: step.also_affected.iter().map(sha).collect(),
+                    runbooks: step
+                        .runbooks
+                        .iter()
+                        .filter_map(|id| runbooks.get(id))
+                        .map(|rb| JsonRunbook {
+                            id: &rb.id,
+                            title: &rb.title,
+                            steps: rb
+                                .steps
+                                .iter()
+                                .map(|s| JsonRunbookStep {
+                                    phase: s.phase.as_str(),
+                                    text: &s.text,
+                                })
+                                .collect(),
+                        })
+                        .collect(),
+                })
+                .collect(),
+            keep_private: plan.keep_private.iter().map(sha).collect(),
+            public: plan.public.iter().map(sha).collect(),
+        }
+    }
 }

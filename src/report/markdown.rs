@@ -6,89 +6,47 @@
 
 use super::Context;
 use super::text::short_ref;
+use super::words::short_commit as short;
 use crate::finding::Finding;
+use crate::outcome::{Level, Outcome};
+use crate::plan::{PlanSecret, Together};
 use crate::runbook::Runbook;
-use crate::scan::{Level, Outcome};
-use crate::vocab::{Exposure, Kind, Severity, Verdict};
+use crate::units::human_bytes;
+use crate::vocab::{Exposure, Severity, Verdict};
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{self, Write};
 
-/// One distinct secret (by SHA-256) and everything found of it.
+/// A distinct secret of the plan with the outcome it indexes into.
+#[derive(Clone, Copy)]
 struct Secret<'a> {
-    findings: Vec<&'a Finding>,
+    s: &'a PlanSecret,
+    outcome: &'a Outcome,
 }
 
 impl<'a> Secret<'a> {
     fn first(&self) -> &'a Finding {
-        self.findings[0]
+        self.s.first(self.outcome)
+    }
+
+    fn findings(&self) -> impl Iterator<Item = &'a Finding> + use<'a> {
+        let outcome = self.outcome;
+        self.s.findings.iter().map(move |&i| &outcome.findings[i])
     }
 
     fn verdict(&self) -> Verdict {
-        let rank = |v: Verdict| match v {
-            Verdict::MustRotate => 0,
-            Verdict::KeepPrivate => 1,
-            Verdict::PublicSafe => 2,
-        };
-        self.findings
-            .iter()
-            .map(|f| f.verdict)
-            .min_by_key(|&v| rank(v))
-            .unwrap_or(Verdict::PublicSafe)
+        self.s.verdict
     }
 
     fn severity(&self) -> Severity {
-        self.findings
-            .iter()
-            .map(|f| f.severity)
-            .max()
-            .unwrap_or(Severity::Info)
+        self.s.severity
     }
 
-    /// Most exposed first: shipped to browsers, still at HEAD, in history, tracked, unknown.
-    fn exposure_rank(&self) -> u8 {
-        let at_head = self.provenance().is_some_and(|p| p.at_head);
-        self.findings
-            .iter()
-            .map(|f| match f.exposure {
-                Exposure::Client => 0,
-                Exposure::Committed if at_head => 1,
-                Exposure::Committed => 2,
-                Exposure::Tracked => 3,
-                Exposure::Unknown => 4,
-                Exposure::Staged => 5,
-                Exposure::Untracked => 6,
-                Exposure::Ignored => 7,
-            })
-            .min()
-            .unwrap_or(9)
-    }
-
-    fn paths(&self) -> BTreeSet<&'a str> {
-        let mut p: BTreeSet<&str> = self.findings.iter().map(|f| f.path.as_str()).collect();
-        if let Some(prov) = self.provenance() {
-            p.extend(prov.paths.iter().map(String::as_str));
-        }
-        p
+    fn paths(&self) -> &'a [String] {
+        &self.s.paths
     }
 
     fn provenance(&self) -> Option<&'a crate::finding::Provenance> {
-        self.first().provenance.as_ref()
-    }
-
-    fn date(&self) -> &'a str {
-        self.provenance()
-            .and_then(|p| p.date.as_deref())
-            .unwrap_or("")
-    }
-
-    /// The Stripe account a current Stripe key belongs to (the 16 characters after `_5`).
-    fn stripe_account(&self) -> Option<&'a str> {
-        let f = self.first();
-        if f.provider != "stripe" {
-            return None;
-        }
-        let body = f.secret.expose().splitn(3, '_').nth(2)?;
-        (body.len() > 20 && body.starts_with('5')).then(|| &body[1..17])
+        self.s.provenance(self.outcome)
     }
 }
 
@@ -100,39 +58,18 @@ fn code(s: &str) -> String {
     format!("`{}`", s.replace('`', "'"))
 }
 
-fn short(c: &str) -> &str {
-    &c[..c.len().min(7)]
-}
-
 fn day(d: &str) -> &str {
     &d[..d.len().min(10)]
 }
 
 /// Writes the report.
 pub fn write(out: &mut dyn Write, outcome: &Outcome, ctx: &Context<'_>) -> io::Result<()> {
-    let mut by_sha: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
-    for f in outcome.findings.iter().filter(|f| !f.suppressed()) {
-        by_sha.entry(f.secret_sha256.as_str()).or_default().push(f);
-    }
-    let mut secrets: Vec<Secret<'_>> = by_sha
-        .into_values()
-        .map(|findings| Secret { findings })
+    let secrets: Vec<Secret<'_>> = ctx
+        .plan
+        .secrets
+        .iter()
+        .map(|s| Secret { s, outcome })
         .collect();
-    secrets.sort_by(|a, b| {
-        (
-            std::cmp::Reverse(a.severity()),
-            a.exposure_rank(),
-            a.date(),
-            a.first().redacted.as_str(),
-        )
-            .cmp(&(
-                std::cmp::Reverse(b.severity()),
-                b.exposure_rank(),
-                b.date(),
-                b.first().redacted.as_str(),
-            ))
-    });
-
     writeln!(out, "# Leaked credentials: incident report\n")?;
     scope(out, outcome, ctx)?;
     summary(out, &secrets, outcome)?;
@@ -178,7 +115,7 @@ fn suppressed(out: &mut dyn Write, outcome: &Outcome) -> io::Result<()> {
 
 fn scope(out: &mut dyn Write, outcome: &Outcome, ctx: &Context<'_>) -> io::Result<()> {
     let what = match (ctx.mode, &ctx.revision) {
-        (super::Mode::History, Some(r)) => format!(
+        (super::Mode::History | super::Mode::Range, Some(r)) => format!(
             "Git history of {} at {}{}",
             code(&r.repository),
             r.commit
@@ -201,7 +138,7 @@ fn scope(out: &mut dyn Write, outcome: &Outcome, ctx: &Context<'_>) -> io::Resul
         } else {
             "blobs"
         },
-        super::text::human_bytes(outcome.stats.bytes),
+        human_bytes(outcome.stats.bytes),
     )
 }
 
@@ -311,7 +248,7 @@ fn summary(out: &mut dyn Write, secrets: &[Secret<'_>], outcome: &Outcome) -> io
     }
     let client = exposed
         .iter()
-        .filter(|s| s.findings.iter().any(|f| f.exposure == Exposure::Client))
+        .filter(|s| s.findings().any(|f| f.exposure == Exposure::Client))
         .count();
     if client > 0 {
         writeln!(
@@ -322,7 +259,7 @@ fn summary(out: &mut dyn Write, secrets: &[Secret<'_>], outcome: &Outcome) -> io
     let errors = outcome
         .notifications
         .iter()
-        .filter(|n| n.level == Level::Error)
+        .filter(|n| n.level() == Level::Error)
         .count();
     if errors == 0 {
         writeln!(out, "- The scan was complete.")?;
@@ -352,7 +289,7 @@ fn table(out: &mut dyn Write, secrets: &[Secret<'_>]) -> io::Result<()> {
     for (i, s) in secrets.iter().enumerate() {
         let f = s.first();
         let p = s.provenance();
-        let paths: Vec<String> = s.paths().into_iter().map(code).collect();
+        let paths: Vec<String> = s.paths().iter().map(|p| code(p)).collect();
         let refs: Vec<String> = p
             .map(|p| p.refs.iter().map(|r| code(short_ref(r))).collect())
             .unwrap_or_default();
@@ -390,57 +327,6 @@ fn table(out: &mut dyn Write, secrets: &[Secret<'_>]) -> io::Result<()> {
     writeln!(out)
 }
 
-/// Secrets that rotate together: same provider and a shared file, the same Stripe account, or
-/// the same Supabase project (its legacy keys share one JWT secret).
-fn groups<'s, 'a>(secrets: &'s [Secret<'a>]) -> Vec<Vec<&'s Secret<'a>>> {
-    let act: Vec<&Secret<'_>> = secrets
-        .iter()
-        .filter(|s| s.verdict() == Verdict::MustRotate)
-        .collect();
-    let n = act.len();
-    let mut parent: Vec<usize> = (0..n).collect();
-    fn find(p: &mut [usize], i: usize) -> usize {
-        let mut r = i;
-        while p[r] != r {
-            r = p[r];
-        }
-        let mut i = i;
-        while p[i] != r {
-            let next = p[i];
-            p[i] = r;
-            i = next;
-        }
-        r
-    }
-    for i in 0..n {
-        for j in i + 1..n {
-            let (a, b) = (act[i], act[j]);
-            let (fa, fb) = (a.first(), b.first());
-            if fa.provider != fb.provider {
-                continue;
-            }
-            let shared_file = !a.paths().is_disjoint(&b.paths());
-            let same_account =
-                a.stripe_account().is_some() && a.stripe_account() == b.stripe_account();
-            let legacy =
-                |s: &Secret<'_>| matches!(s.first().kind, Kind::AnonJwt | Kind::ServiceRoleJwt);
-            let same_project =
-                legacy(a) && legacy(b) && fa.project.is_some() && fa.project == fb.project;
-            if shared_file || same_account || same_project {
-                let (ra, rb) = (find(&mut parent, i), find(&mut parent, j));
-                parent[ra.max(rb)] = ra.min(rb);
-            }
-        }
-    }
-    let mut by_root: BTreeMap<usize, Vec<&Secret<'_>>> = BTreeMap::new();
-    for (i, s) in act.iter().enumerate() {
-        let r = find(&mut parent, i);
-        by_root.entry(r).or_default().push(*s);
-    }
-    // `act` is in priority order, so each group's smallest index orders the groups.
-    by_root.into_values().collect()
-}
-
 fn checklist(out: &mut dyn Write, rb: &Runbook) -> io::Result<()> {
     for s in &rb.steps {
         writeln!(out, "- [ ] **{}.** {}", s.phase.label(), s.text)?;
@@ -449,29 +335,21 @@ fn checklist(out: &mut dyn Write, rb: &Runbook) -> io::Result<()> {
 }
 
 fn plan(out: &mut dyn Write, secrets: &[Secret<'_>], ctx: &Context<'_>) -> io::Result<()> {
-    let groups = groups(secrets);
-    let private: Vec<&Secret<'_>> = secrets
-        .iter()
-        .filter(|s| s.verdict() == Verdict::KeepPrivate)
-        .collect();
-    if groups.is_empty() && private.is_empty() {
+    let steps = &ctx.plan.steps;
+    let private: Vec<&Secret<'_>> = ctx.plan.keep_private.iter().map(|&i| &secrets[i]).collect();
+    if steps.is_empty() && private.is_empty() {
         return Ok(());
     }
     writeln!(out, "## Rotation plan\n")?;
-    if !groups.is_empty() {
+    if !steps.is_empty() {
         writeln!(
             out,
             "Most urgent first (severity, then exposure). Keys that must rotate together are one step. For each key: create the replacement, deploy it everywhere, verify it, then revoke the old key, then audit. Revoke first only if a key is being abused right now.\n"
         )?;
     }
-    for (n, group) in groups.iter().enumerate() {
+    for (n, step) in steps.iter().enumerate() {
+        let group: Vec<&Secret<'_>> = step.secrets.iter().map(|&i| &secrets[i]).collect();
         let f0 = group[0].first();
-        let provider = ctx
-            .rules
-            .providers
-            .iter()
-            .find(|p| p.id == f0.provider)
-            .map_or(f0.provider.as_str(), |p| p.display.as_str());
         let names: Vec<String> = group
             .iter()
             .map(|s| format!("{} {}", s.first().rule_name, code(&s.first().redacted)))
@@ -485,26 +363,27 @@ fn plan(out: &mut dyn Write, secrets: &[Secret<'_>], ctx: &Context<'_>) -> io::R
             out,
             "### {}. {}: {}{}\n",
             n + 1,
-            provider,
+            f0.provider_display,
             names.join(" and "),
             together
         )?;
-        if group.len() > 1 {
-            let why = if group
-                .iter()
-                .all(|s| matches!(s.first().kind, Kind::AnonJwt | Kind::ServiceRoleJwt))
-            {
-                "these legacy keys are signed by one project JWT secret: one rotation covers them all."
-            } else if group.iter().any(|s| s.first().kind == Kind::WebhookSecret) {
-                "they sit together and belong to one app: rolling the API key does not rotate the webhook secret, so do both in one change."
-            } else {
-                "they belong to one account or sit in the same files: rotate them in one change."
+        if let Some(t) = step.together {
+            let why = match t {
+                Together::SharedJwtSecret => {
+                    "these legacy keys are signed by one project JWT secret: one rotation covers them all."
+                }
+                Together::WebhookPair => {
+                    "they sit together and belong to one app: rolling the API key does not rotate the webhook secret, so do both in one change."
+                }
+                Together::SameAccountOrFiles => {
+                    "they belong to one account or sit in the same files: rotate them in one change."
+                }
             };
             writeln!(out, "Why together: {why}\n")?;
         }
-        for s in group {
+        for s in &group {
             let f = s.first();
-            let paths: Vec<String> = s.paths().into_iter().map(code).collect();
+            let paths: Vec<String> = s.paths().iter().map(|p| code(p)).collect();
             write!(
                 out,
                 "- {} ({}, {}): in {}",
@@ -536,39 +415,15 @@ fn plan(out: &mut dyn Write, secrets: &[Secret<'_>], ctx: &Context<'_>) -> io::R
             }
             writeln!(out, ".")?;
         }
-        // A legacy JWT-secret rotation also invalidates the project's anon keys.
-        let projects: BTreeSet<&str> = group
-            .iter()
-            .filter(|s| s.first().kind == Kind::ServiceRoleJwt)
-            .filter_map(|s| s.first().project.as_deref())
-            .collect();
-        for anon in secrets
-            .iter()
-            .filter(|s| s.first().kind == Kind::AnonJwt && s.verdict() == Verdict::PublicSafe)
-        {
-            if anon
-                .first()
-                .project
-                .as_deref()
-                .is_some_and(|p| projects.contains(p))
-            {
-                writeln!(
-                    out,
-                    "- Also affected: the anon key {} of the same project (public, but rotating the JWT secret invalidates it too).",
-                    code(&anon.first().redacted)
-                )?;
-            }
+        for &a in &step.also_affected {
+            writeln!(
+                out,
+                "- Also affected: the anon key {} of the same project (public, but rotating the JWT secret invalidates it too).",
+                code(&secrets[a].first().redacted)
+            )?;
         }
         writeln!(out)?;
-        let mut books: Vec<&str> = Vec::new();
-        for s in group {
-            for r in &s.first().runbooks {
-                if !books.contains(&r.as_str()) {
-                    books.push(r);
-                }
-            }
-        }
-        for id in books {
+        for id in &step.runbooks {
             if let Some(rb) = ctx.runbooks.get(id) {
                 writeln!(out, "**{}.** {}\n", rb.title, rb.summary)?;
                 checklist(out, rb)?;
@@ -579,7 +434,7 @@ fn plan(out: &mut dyn Write, secrets: &[Secret<'_>], ctx: &Context<'_>) -> io::R
             }
         }
     }
-    if !groups.is_empty() {
+    if !steps.is_empty() {
         let g = ctx.runbooks.general();
         writeln!(out, "### For every rotation above\n\n{}\n", g.summary)?;
         checklist(out, g)?;
@@ -596,7 +451,7 @@ fn plan(out: &mut dyn Write, secrets: &[Secret<'_>], ctx: &Context<'_>) -> io::R
         )?;
         for s in private {
             let f = s.first();
-            let paths: Vec<String> = s.paths().into_iter().map(code).collect();
+            let paths: Vec<String> = s.paths().iter().map(|p| code(p)).collect();
             let action = match f.exposure {
                 Exposure::Staged => "unstage it and keep the file out of git",
                 Exposure::Ignored => "keep the file ignored and out of builds",
@@ -635,7 +490,7 @@ fn public(out: &mut dyn Write, secrets: &[Secret<'_>], ctx: &Context<'_>) -> io:
                 |r| r.description.clone(),
             ),
         };
-        let paths: Vec<String> = s.paths().into_iter().map(code).collect();
+        let paths: Vec<String> = s.paths().iter().map(|p| code(p)).collect();
         writeln!(
             out,
             "| {} | {} | {} | {} | {} |",
@@ -650,11 +505,11 @@ fn public(out: &mut dyn Write, secrets: &[Secret<'_>], ctx: &Context<'_>) -> io:
 }
 
 fn warnings(out: &mut dyn Write, secrets: &[Secret<'_>]) -> io::Result<()> {
-    let mut seen: BTreeMap<(&str, &str), BTreeSet<&str>> = BTreeMap::new();
+    let mut seen: BTreeMap<(String, String), BTreeSet<&str>> = BTreeMap::new();
     for s in secrets {
-        for f in &s.findings {
+        for f in s.findings() {
             for w in &f.warnings {
-                seen.entry((w.code, w.message.as_str()))
+                seen.entry((w.code().to_string(), super::words::warning(w)))
                     .or_default()
                     .insert(f.path.as_str());
             }
@@ -666,7 +521,7 @@ fn warnings(out: &mut dyn Write, secrets: &[Secret<'_>]) -> io::Result<()> {
     writeln!(out, "## Warnings\n")?;
     for ((c, msg), paths) in seen {
         let list: Vec<String> = paths.into_iter().map(code).collect();
-        writeln!(out, "- {} {msg} ({})", code(c), list.join(", "))?;
+        writeln!(out, "- {} {msg} ({})", code(&c), list.join(", "))?;
     }
     writeln!(out)
 }
@@ -677,7 +532,7 @@ fn notes(out: &mut dyn Write, outcome: &Outcome) -> io::Result<()> {
     }
     writeln!(out, "## Scan notes\n")?;
     for n in &outcome.notifications {
-        writeln!(out, "- **{}**: {}", n.level.as_str(), cell(&n.message))?;
+        writeln!(out, "- **{}**: {}", n.level().as_str(), cell(&n.message))?;
     }
     writeln!(out)
 }

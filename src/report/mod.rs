@@ -1,4 +1,5 @@
-//! Reports: one module per format, all fed the same sorted [`Outcome`].
+//! Reports: one module per format, all fed the same sorted [`Outcome`] and [`Plan`], and
+//! [`words`], where every sentence a finding says is worded.
 //!
 //! Secrets are redacted in every format unless the user opted in with `--show-secrets`.
 
@@ -6,19 +7,22 @@ pub mod json;
 pub mod markdown;
 pub mod sarif;
 pub mod text;
+pub mod words;
 
+use crate::outcome::Outcome;
+use crate::plan::Plan;
 use crate::rules::RuleSet;
 use crate::runbook::Runbooks;
-use crate::scan::Outcome;
+use crate::source::git::Revision;
 use std::io;
 use termcolor::WriteColor;
 
 /// The output formats.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
     /// Readable text, coloured on a terminal.
     Text,
-    /// One JSON object (`version`, `tool`, `findings`, `notifications`).
+    /// One JSON object (`version`, `tool`, `findings`, `notifications`, `plan`, `stats`).
     Json,
     /// SARIF 2.1.0, for GitHub code scanning and other viewers.
     Sarif,
@@ -33,19 +37,17 @@ pub enum Mode {
     Scan,
     /// Git history.
     History,
+    /// What a range of commits adds (`history --range`).
+    Range,
     /// The git index, before a commit.
     Staged,
 }
 
-/// The revision a git scan looked at, for SARIF `versionControlProvenance`.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Revision {
-    /// Remote URL when the repository has one, else its path.
-    pub repository: String,
-    /// Full id of the commit HEAD pointed at.
-    pub commit: Option<String>,
-    /// The branch HEAD pointed at.
-    pub branch: Option<String>,
+impl Mode {
+    /// Whether findings come from git objects (grouped by secret, with provenance).
+    pub fn is_history(self) -> bool {
+        matches!(self, Mode::History | Mode::Range)
+    }
 }
 
 /// Everything a report needs besides the outcome.
@@ -54,6 +56,8 @@ pub struct Context<'a> {
     pub rules: &'a RuleSet,
     /// Runbooks (SARIF help, Markdown plan).
     pub runbooks: &'a Runbooks,
+    /// The rotation plan.
+    pub plan: &'a Plan,
     /// Print full secrets.
     pub show_secrets: bool,
     /// Which command ran.

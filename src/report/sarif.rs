@@ -3,10 +3,10 @@
 //! locations, `partialFingerprints["leakscope/v1"]`, and the finding's vocabulary in
 //! `properties`. Scan problems go to `invocations[0].toolExecutionNotifications`.
 
-use super::{Context, Mode, json::History};
+use super::{Context, json::History, words};
 use crate::finding::Finding;
+use crate::outcome::{Code, Level, Outcome};
 use crate::rules::Rule;
-use crate::scan::{Level, Outcome};
 use crate::vocab::{Class, Severity};
 use serde_json::{Value, json};
 use serde_sarif::sarif;
@@ -61,7 +61,7 @@ fn rule_descriptor(rule: &Rule, ctx: &Context<'_>) -> sarif::ReportingDescriptor
     );
     props.insert("precision".to_string(), json!("high"));
     props.insert("provider".to_string(), json!(provider.id));
-    props.insert("kind".to_string(), json!(rule.kind));
+    props.insert("kind".to_string(), json!(&rule.kind));
     props.insert("class".to_string(), json!(rule.class));
     sarif::ReportingDescriptor::builder()
         .id(rule.id.clone())
@@ -165,7 +165,7 @@ pub fn uri(path: &str) -> String {
 fn properties(f: &Finding, ctx: &Context<'_>) -> sarif::PropertyBag {
     let mut p: BTreeMap<String, Value> = BTreeMap::new();
     p.insert("provider".into(), json!(f.provider));
-    p.insert("kind".into(), json!(f.kind));
+    p.insert("kind".into(), json!(&f.kind));
     p.insert("environment".into(), json!(f.environment));
     p.insert("verdict".into(), json!(f.verdict));
     p.insert("severity".into(), json!(f.severity));
@@ -218,7 +218,7 @@ pub fn write(out: &mut dyn Write, outcome: &Outcome, ctx: &Context<'_>) -> io::R
             let mut r = sarif::Result::builder()
                 .rule_id(f.rule_id.clone())
                 .level(level(f.severity))
-                .message(sarif::Message::builder().text(f.message.clone()).build())
+                .message(sarif::Message::builder().text(words::message(f)).build())
                 .locations(vec![location(&f.path, f, snippet, None)])
                 .partial_fingerprints(fp)
                 .properties(properties(f, ctx))
@@ -276,9 +276,8 @@ pub fn write(out: &mut dyn Write, outcome: &Outcome, ctx: &Context<'_>) -> io::R
 
     let mut notes = outcome.notifications.clone();
     if truncated {
-        notes.push(crate::scan::Notification::new(
-            Level::Warning,
-            "truncated",
+        notes.push(crate::outcome::Notification::new(
+            Code::Truncated,
             None,
             format!(
                 "{} findings: only the {MAX_RESULTS} most severe are in this SARIF run (code scanning's limit); the JSON report has them all",
@@ -289,13 +288,13 @@ pub fn write(out: &mut dyn Write, outcome: &Outcome, ctx: &Context<'_>) -> io::R
     let notifications: Vec<sarif::Notification> = notes
         .iter()
         .map(|n| {
-            let level = match n.level {
+            let level = match n.level() {
                 Level::Error => "error",
                 Level::Warning => "warning",
                 Level::Note => "note",
             };
             let mut props = BTreeMap::new();
-            props.insert("code".to_string(), json!(n.code));
+            props.insert("code".to_string(), json!(n.code.as_str()));
             if let Some(s) = &n.subject {
                 props.insert("subject".to_string(), json!(s));
             }
@@ -330,13 +329,23 @@ pub fn write(out: &mut dyn Write, outcome: &Outcome, ctx: &Context<'_>) -> io::R
         .build();
     invocation.tool_execution_notifications = Some(notifications);
 
+    let mut run_props = BTreeMap::new();
+    run_props.insert(
+        "plan".to_string(),
+        json!(super::json::JsonPlan::of(ctx.plan, outcome, ctx.runbooks)),
+    );
     let mut run = sarif::Run::builder()
         .tool(sarif::Tool::builder().driver(driver).build())
         .results(results)
         .invocations(vec![invocation])
         .column_kind(json!("unicodeCodePoints"))
+        .properties(
+            sarif::PropertyBag::builder()
+                .additional_properties(run_props)
+                .build(),
+        )
         .build();
-    if let (Some(rev), Mode::History | Mode::Staged) = (&ctx.revision, ctx.mode) {
+    if let Some(rev) = &ctx.revision {
         let mut vcs = sarif::VersionControlDetails::builder()
             .repository_uri(rev.repository.clone())
             .build();

@@ -1,9 +1,10 @@
 //! Readable text: one block per finding (per secret, for history), worst first within a file,
 //! then a summary line. Coloured when the writer supports it (a terminal, unless `NO_COLOR`).
 
-use super::{Context, Mode, shown_secret, shown_snippet};
+use super::{Context, Mode, shown_secret, shown_snippet, words};
 use crate::finding::Finding;
-use crate::scan::Outcome;
+use crate::outcome::Outcome;
+use crate::units::human_bytes;
 use crate::vocab::{Severity, Verdict};
 use std::collections::BTreeMap;
 use std::io;
@@ -50,7 +51,7 @@ pub fn verdict_label(v: Verdict) -> &'static str {
 /// Writes the text report.
 pub fn write(out: &mut dyn WriteColor, outcome: &Outcome, ctx: &Context<'_>) -> io::Result<()> {
     match ctx.mode {
-        Mode::History => write_by_secret(out, outcome, ctx)?,
+        Mode::History | Mode::Range => write_by_secret(out, outcome, ctx)?,
         Mode::Scan | Mode::Staged => {
             for f in outcome.findings.iter().filter(|f| !f.suppressed()) {
                 write_finding(out, f, ctx)?;
@@ -73,7 +74,7 @@ fn write_finding(out: &mut dyn WriteColor, f: &Finding, ctx: &Context<'_>) -> io
 }
 
 fn write_body(out: &mut dyn WriteColor, f: &Finding, ctx: &Context<'_>) -> io::Result<()> {
-    writeln!(out, "  {}", f.message)?;
+    writeln!(out, "  {}", words::message(f))?;
     if ctx.show_secrets {
         writeln!(out, "  secret: {}", shown_secret(f, ctx))?;
     }
@@ -84,8 +85,8 @@ fn write_body(out: &mut dyn WriteColor, f: &Finding, ctx: &Context<'_>) -> io::R
     for w in &f.warnings {
         let mut c = ColorSpec::new();
         c.set_fg(Some(Color::Yellow));
-        styled(out, &c, &format!("  warning[{}]", w.code))?;
-        writeln!(out, ": {}", w.message)?;
+        styled(out, &c, &format!("  warning[{}]", w.code()))?;
+        writeln!(out, ": {}", words::warning(w))?;
     }
     if f.verdict != Verdict::PublicSafe || !f.warnings.is_empty() {
         styled(
@@ -224,20 +225,4 @@ fn write_summary(out: &mut dyn WriteColor, outcome: &Outcome, ctx: &Context<'_>)
         outcome.stats.scanned,
         human_bytes(outcome.stats.bytes),
     )
-}
-
-/// `1536` → `1.5 KiB`.
-pub fn human_bytes(n: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
-    let mut v = n as f64;
-    let mut u = 0;
-    while v >= 1024.0 && u + 1 < UNITS.len() {
-        v /= 1024.0;
-        u += 1;
-    }
-    if u == 0 {
-        format!("{n} B")
-    } else {
-        format!("{v:.1} {}", UNITS[u])
-    }
 }

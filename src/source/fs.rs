@@ -7,7 +7,8 @@
 
 use super::worktree::{WorkTree, WorkTrees};
 use crate::matcher::Matcher;
-use crate::scan::{self, Level, Outcome};
+use crate::outcome::{Code, Outcome};
+use crate::scan;
 use crate::vocab::Exposure;
 use ignore::{DirEntry, ParallelVisitor, ParallelVisitorBuilder, WalkBuilder, WalkState};
 use std::collections::HashSet;
@@ -52,21 +53,19 @@ pub fn scan_stdin(matcher: &Matcher, max_filesize: u64) -> Outcome {
     let limit = max_filesize.saturating_add(1);
     match std::io::stdin().lock().take(limit).read_to_end(&mut buf) {
         Err(e) => outcome.notify(
-            Level::Error,
-            "unreadable",
+            Code::Unreadable,
             Some(STDIN_PATH.into()),
             format!("stdin: {e}"),
         ),
         Ok(_) if buf.len() as u64 > max_filesize => outcome.notify(
-            Level::Note,
-            "too-large",
+            Code::TooLarge,
             Some(STDIN_PATH.into()),
             format!("stdin: larger than --max-filesize ({max_filesize} bytes): not scanned"),
         ),
         Ok(n) => {
             outcome.stats.scanned += 1;
             outcome.stats.bytes += n as u64;
-            outcome.findings = scan::scan_content(matcher, &buf, STDIN_PATH, || Exposure::Unknown);
+            outcome.findings = scan::findings(matcher, &buf, STDIN_PATH, || Exposure::Unknown);
         }
     }
     outcome.finish();
@@ -93,8 +92,7 @@ fn scan_root(matcher: &Matcher, root: &Path, opts: &FsOptions, trees: &WorkTrees
         Ok(found) => found,
         Err(e) => {
             outcome.notify(
-                Level::Error,
-                "unreadable",
+                Code::Unreadable,
                 Some(shown.clone()),
                 format!("{shown}: {e}"),
             );
@@ -248,12 +246,8 @@ impl<'s> Worker<'s> {
         let mut file = match File::open(path) {
             Ok(f) => f,
             Err(e) => {
-                self.out.notify(
-                    Level::Error,
-                    "unreadable",
-                    Some(rel.clone()),
-                    format!("{rel}: {e}"),
-                );
+                self.out
+                    .notify(Code::Unreadable, Some(rel.clone()), format!("{rel}: {e}"));
                 return;
             }
         };
@@ -261,8 +255,7 @@ impl<'s> Worker<'s> {
         if len > max {
             self.out.stats.skipped += 1;
             self.out.notify(
-                Level::Note,
-                "too-large",
+                Code::TooLarge,
                 Some(rel.clone()),
                 format!(
                     "{rel}: {len} bytes, larger than --max-filesize ({max} bytes): not scanned"
@@ -276,19 +269,15 @@ impl<'s> Worker<'s> {
             .take(max.saturating_add(1))
             .read_to_end(&mut self.buf)
         {
-            self.out.notify(
-                Level::Error,
-                "unreadable",
-                Some(rel.clone()),
-                format!("{rel}: {e}"),
-            );
+            self.out
+                .notify(Code::Unreadable, Some(rel.clone()), format!("{rel}: {e}"));
             return;
         }
         self.out.stats.scanned += 1;
         self.out.stats.bytes += self.buf.len() as u64;
         self.shared.opts.progress.inc(1, self.buf.len() as u64);
         let trees = self.shared.trees;
-        let findings = scan::scan_content(self.shared.matcher, &self.buf, &rel, || {
+        let findings = scan::findings(self.shared.matcher, &self.buf, &rel, || {
             exposure_of(path, tree, trees)
         });
         self.out.findings.extend(findings);
@@ -319,8 +308,7 @@ impl ParallelVisitor for Worker<'_> {
             Ok(e) => e,
             Err(e) => {
                 let subject = walk_error_path(&e);
-                self.out
-                    .notify(Level::Error, "unreadable", subject, e.to_string());
+                self.out.notify(Code::Unreadable, subject, e.to_string());
                 return WalkState::Continue;
             }
         };

@@ -379,8 +379,7 @@ pub fn trails(
             .collect();
         // Ancestry: every secret in this commit's history.
         let mut anc: Option<Arc<[u32]>> = None;
-        let secrets: BTreeSet<u32> = cur.iter().map(|o| o.0).collect();
-        let mut union: BTreeSet<u32> = secrets.clone();
+        let mut union: BTreeSet<u32> = cur.iter().map(|o| o.0).collect();
         let mut same_as: Option<Arc<[u32]>> = None;
         for &p in &parents {
             let a = ancestry[p as usize]
@@ -401,14 +400,23 @@ pub fn trails(
                 .iter()
                 .map(|&p| occ[p as usize].clone().unwrap_or_else(|| empty_occ.clone()))
                 .collect();
-            let in_parents = |x: u32| parent_occ.iter().any(|o| o.iter().any(|t| t.0 == x));
-            let pair_in_parents = |x: u32, path: PathId| {
-                parent_occ
-                    .iter()
-                    .any(|o| o.iter().any(|t| t.0 == x && t.1 == path))
+            // Occurrences are sorted by (secret, path, blob): look them up by binary search.
+            let in_parents = |x: u32| {
+                parent_occ.iter().any(|o| {
+                    let i = o.partition_point(|t| t.0 < x);
+                    o.get(i).is_some_and(|t| t.0 == x)
+                })
             };
-            for &x in &secrets {
-                let paths: Vec<PathId> = cur.iter().filter(|o| o.0 == x).map(|o| o.1).collect();
+            let pair_in_parents = |x: u32, path: PathId| {
+                parent_occ.iter().any(|o| {
+                    let i = o.partition_point(|t| (t.0, t.1) < (x, path));
+                    o.get(i).is_some_and(|t| t.0 == x && t.1 == path)
+                })
+            };
+            for group in cur.chunk_by(|a, b| a.0 == b.0) {
+                let x = group[0].0;
+                let mut paths: Vec<PathId> = group.iter().map(|o| o.1).collect();
+                paths.dedup();
                 let t = trails.entry(x).or_default();
                 t.paths.extend(paths.iter().copied());
                 if !in_parents(x) {

@@ -5,16 +5,18 @@
 //! trees are indexed just enough to place the blobs with hits, then commits; provenance is
 //! computed afterwards, only for secrets that were found ([`graph`]).
 
+pub mod blobs;
 pub mod delta;
-mod diff;
+pub mod diff;
 pub mod graph;
 pub mod history;
 pub mod odb;
 pub mod range;
 pub mod staged;
+pub mod tree;
 
-use crate::report::Revision;
-use crate::scan::{Level, Outcome};
+use crate::outcome::{Code, Outcome};
+use gix::ObjectId;
 use std::path::Path;
 
 /// Options of the git sources.
@@ -63,6 +65,46 @@ pub enum GitError {
     /// The index cannot be read.
     #[error("cannot read the index: {0}")]
     Index(String),
+    /// An object cannot be read.
+    #[error("object {id} cannot be read: {message}")]
+    Object {
+        /// The object.
+        id: String,
+        /// gix's message.
+        message: String,
+    },
+    /// An object is not of the type that names it.
+    #[error("object {id} is a {found}, not a {expected}")]
+    WrongType {
+        /// The object.
+        id: String,
+        /// What its name says it is.
+        expected: &'static str,
+        /// What it is.
+        found: String,
+    },
+    /// A tree's entries cannot be parsed.
+    #[error("tree {0} is corrupt")]
+    CorruptTree(String),
+    /// Trees nested deeper than git allows.
+    #[error("{path}: trees nested deeper than {depth} levels (git's own limit): not scanned")]
+    TooDeep {
+        /// Where the limit was reached.
+        path: String,
+        /// The limit.
+        depth: usize,
+    },
+}
+
+/// The revision a git scan looked at, for SARIF `versionControlProvenance` and report headers.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Revision {
+    /// Remote URL when the repository has one, else its path.
+    pub repository: String,
+    /// Full id of the commit HEAD pointed at.
+    pub commit: Option<String>,
+    /// The branch HEAD pointed at.
+    pub branch: Option<String>,
 }
 
 /// Opens the repository at `path` (or containing the current directory).
@@ -81,23 +123,35 @@ pub fn open(path: Option<&Path>) -> Result<gix::Repository, GitError> {
             message: "no such file or directory".into(),
         });
     }
+    // Discovery first, for a typed answer to "is this a repository at all".
+    if let Err(e) = gix::discover::upwards(&dir) {
+        use gix::discover::upwards::Error as U;
+        let not_a_repository = matches!(
+            e.downcast_any_ref::<U>(),
+            Some(
+                U::NoGitRepository { .. }
+                    | U::NoGitRepositoryWithinCeiling { .. }
+                    | U::NoGitRepositoryWithinFs { .. }
+            )
+        );
+        return Err(if not_a_repository {
+            GitError::NotARepository { path: shown }
+        } else {
+            GitError::Open {
+                path: shown,
+                message: e.to_string(),
+            }
+        });
+    }
     match gix::discover(&dir) {
         Ok(mut repo) => {
             repo.object_cache_size_if_unset(16 << 20);
             Ok(repo)
         }
-        Err(e) => {
-            let message = e.to_string();
-            let lower = message.to_lowercase();
-            if lower.contains("not a git repository") || lower.contains("could not find") {
-                Err(GitError::NotARepository { path: shown })
-            } else {
-                Err(GitError::Open {
-                    path: shown,
-                    message,
-                })
-            }
-        }
+        Err(e) => Err(GitError::Open {
+            path: shown,
+            message: e.to_string(),
+        }),
     }
 }
 
@@ -144,8 +198,7 @@ pub fn is_lfs_pointer(data: &[u8]) -> bool {
 pub(crate) fn note_submodule(outcome: &mut Outcome, path: &str, commit: Option<&gix::oid>) {
     let pinned = commit.map(|c| format!(" (commit {c})")).unwrap_or_default();
     outcome.notify(
-        Level::Note,
-        "submodule",
+        Code::Submodule,
         Some(path.to_string()),
         format!("{path}: submodule{pinned} not scanned: scan its repository separately"),
     );
@@ -154,8 +207,7 @@ pub(crate) fn note_submodule(outcome: &mut Outcome, path: &str, commit: Option<&
 /// Notes that the blob at `path` is a Git LFS pointer, so its content was not scanned.
 pub(crate) fn note_lfs_pointer(outcome: &mut Outcome, path: &str) {
     outcome.notify(
-        Level::Note,
-        "lfs-pointer",
+        Code::LfsPointer,
         Some(path.to_string()),
         format!(
             "{path}: Git LFS pointer: the content is in LFS storage, not in git, and was not scanned"
@@ -166,9 +218,32 @@ pub(crate) fn note_lfs_pointer(outcome: &mut Outcome, path: &str) {
 /// Notes that blob `id` at `path`, `size` bytes, was over `--max-filesize` and not scanned.
 pub(crate) fn note_too_large(outcome: &mut Outcome, path: &str, id: &gix::oid, size: u64) {
     outcome.notify(
-        Level::Note,
-        "too-large",
+        Code::TooLarge,
         Some(path.to_string()),
         format!("{path}: blob {id} is {size} bytes, larger than --max-filesize: not scanned"),
     );
+}
+
+/// Author name, email and committer date (ISO 8601) of a commit.
+pub fn signature(
+    repo: &gix::Repository,
+    id: &ObjectId,
+) -> (Option<String>, Option<String>, Option<String>) {
+    let Ok(commit) = repo.find_commit(*id) else {
+        return (None, None, None);
+    };
+    let author = commit
+        .author()
+        .ok()
+        .map(|a| (a.name.to_string(), a.email.to_string()));
+    let date = commit
+        .committer()
+        .ok()
+        .and_then(|s| s.time().ok())
+        .map(|t| t.format_or_unix(gix::date::time::format::ISO8601_STRICT));
+    (
+        author.as_ref().map(|a| a.0.clone()),
+        author.map(|a| a.1),
+        date,
+    )
 }

@@ -7,7 +7,7 @@
 //! base and delta it was made from, so a visitor can work on what a delta changed.
 
 use super::delta::{Delta, DeltaError};
-use crate::scan::{Level, Notification};
+use crate::outcome::{Code, Notification};
 use gix::ObjectId;
 use gix::odb::pack;
 use std::collections::HashMap;
@@ -148,8 +148,7 @@ impl Database {
         match gix::odb::alternate::resolve(objects_dir, &cwd) {
             Ok(alts) => dirs.extend(alts),
             Err(e) => db.problem(
-                Level::Error,
-                "alternates",
+                Code::Alternates,
                 None,
                 format!("cannot read alternates: {e}"),
             ),
@@ -170,15 +169,9 @@ impl Database {
         db
     }
 
-    fn problem(
-        &mut self,
-        level: Level,
-        code: &'static str,
-        subject: Option<String>,
-        message: String,
-    ) {
+    fn problem(&mut self, code: Code, subject: Option<String>, message: String) {
         self.problems
-            .push(Notification::new(level, code, subject, message));
+            .push(Notification::new(code, subject, message));
     }
 
     fn add_packs(&mut self, dir: &Path) {
@@ -199,8 +192,7 @@ impl Database {
                     self.packs.push(pack);
                 }
                 Err(message) => self.problem(
-                    Level::Error,
-                    "corrupt-pack",
+                    Code::CorruptPack,
                     Some(pack_path.display().to_string()),
                     format!(
                         "{}: {message}: its objects are not scanned",
@@ -241,8 +233,7 @@ impl Database {
             match repo.find_header(id) {
                 Ok(h) => self.loose.push((id, Kind::from_gix(h.kind()), h.size())),
                 Err(e) => self.problem(
-                    Level::Error,
-                    "corrupt-object",
+                    Code::CorruptObject,
                     Some(id.to_string()),
                     format!("object {id} is corrupt: {e}"),
                 ),
@@ -359,8 +350,7 @@ impl Database {
             for (ei, k) in p.kind.iter().enumerate() {
                 if let (None, Some(why)) = (k, p.missing.get(&(ei as u32))) {
                     problems.push(Notification::new(
-                        Level::Error,
-                        "missing-object",
+                        Code::MissingObject,
                         Some(p.ids[ei].to_string()),
                         format!("object {} cannot be reconstructed: {why}", p.ids[ei]),
                     ));
@@ -429,8 +419,7 @@ impl Pack {
                 Ok(e) => e,
                 Err(err) => {
                     problems.push(Notification::new(
-                        Level::Error,
-                        "corrupt-object",
+                        Code::CorruptObject,
                         Some(ids[i].to_string()),
                         format!("object {} in {}: {err}", ids[i], pack_path.display()),
                     ));
@@ -623,8 +612,7 @@ impl<V: Visitor> Worker<V> {
     fn corrupt(&mut self, p: &Pack, i: u32, what: String) {
         let id = p.ids[i as usize];
         self.problems.push(Notification::new(
-            Level::Error,
-            "corrupt-object",
+            Code::CorruptObject,
             Some(id.to_string()),
             format!("object {id} in {}: {what}", p.path.display()),
         ));
@@ -830,14 +818,12 @@ impl<V: Visitor> Worker<V> {
                 self.stats.bytes += n as u64;
             }
             Ok(None) => self.problems.push(Notification::new(
-                Level::Error,
-                "missing-object",
+                Code::MissingObject,
                 Some(id.to_string()),
                 format!("object {id} disappeared while scanning"),
             )),
             Err(e) => self.problems.push(Notification::new(
-                Level::Error,
-                "corrupt-object",
+                Code::CorruptObject,
                 Some(id.to_string()),
                 format!("object {id} is corrupt: {e}"),
             )),

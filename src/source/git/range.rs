@@ -3,14 +3,13 @@
 //! the path had in every parent does not, so an old leak in a touched file is not reported
 //! again. Line numbers are those of the new blob.
 
-use super::diff::{Blobs, Change, changes, signature};
-use super::history::classify_secret;
-use super::note_submodule;
-use super::{GitError, GitOptions};
-use crate::finding::{Finding, Provenance};
+use super::blobs::Blobs;
+use super::diff::{Change, changes};
+use super::{GitError, GitOptions, note_submodule, signature};
+use crate::finding::{Action, Finding, Provenance};
 use crate::matcher::Matcher;
-use crate::scan::{Level, Outcome};
-use crate::vocab::Exposure;
+use crate::outcome::{Code, Outcome};
+use crate::vocab::{Exposure, Verdict};
 use gix::ObjectId;
 use std::collections::BTreeMap;
 
@@ -67,8 +66,7 @@ pub fn scan(
             Ok(i) => i,
             Err(e) => {
                 outcome.notify(
-                    Level::Error,
-                    "missing-object",
+                    Code::MissingObject,
                     None,
                     format!("cannot walk {range}: {e}"),
                 );
@@ -79,8 +77,7 @@ pub fn scan(
             Ok(c) => c,
             Err(e) => {
                 outcome.notify(
-                    Level::Error,
-                    "missing-object",
+                    Code::MissingObject,
                     Some(info.id.to_string()),
                     format!("commit {}: {e}", info.id),
                 );
@@ -90,8 +87,7 @@ pub fn scan(
         let time = c.time().map(|t| t.seconds).unwrap_or(0);
         let Ok(tree) = c.tree_id() else {
             outcome.notify(
-                Level::Error,
-                "corrupt-object",
+                Code::CorruptObject,
                 Some(info.id.to_string()),
                 format!("commit {} has no tree", info.id),
             );
@@ -115,17 +111,9 @@ pub fn scan(
         };
         for pt in &sides {
             let mut out = Vec::new();
-            if let Err(e) = changes(
-                repo,
-                pt.as_ref(),
-                &tree.detach(),
-                "",
-                &mut out,
-                &mut gitlinks,
-            ) {
+            if let Err(e) = changes(repo, pt.as_ref(), &tree.detach(), &mut out, &mut gitlinks) {
                 outcome.notify(
-                    Level::Error,
-                    "corrupt-object",
+                    Code::CorruptObject,
                     Some(info.id.to_string()),
                     format!("commit {}: {e}", info.id),
                 );
@@ -177,10 +165,7 @@ pub fn scan(
         .map(|t| t.detach());
     let mut findings: Vec<Finding> = Vec::new();
     for ((secret, path), (_, commit, blob)) in &added {
-        let Some(bh) = blobs.hits(blob, path) else {
-            continue;
-        };
-        let Some(mut f) = classify_secret(matcher, &bh, secret, path, Exposure::Committed) else {
+        let Some(mut f) = blobs.finding(blob, path, Exposure::Committed, secret) else {
             continue;
         };
         let at_tip = tip_tree
@@ -196,16 +181,16 @@ pub fn scan(
             date,
             commits: vec![(commit.to_string(), vec![path.clone()])],
             paths: vec![path.clone()],
+            paths_total: 1,
             refs: Vec::new(),
             at_head: at_tip,
             blob: blob.to_string(),
         });
-        let what = f.message.split(": ").next().unwrap_or_default().to_string();
-        if f.verdict != crate::vocab::Verdict::PublicSafe {
-            f.message = format!(
-                "{what}: added by commit {} in {range}: rotate it before merging, then remove it from the branch's history.",
-                &commit.to_string()[..7]
-            );
+        if f.verdict != Verdict::PublicSafe {
+            f.action = Action::RotateBeforeMerge {
+                commit: commit.to_string(),
+                range: range.to_string(),
+            };
         }
         findings.push(f);
     }

@@ -2,19 +2,16 @@
 //! index and HEAD's tree, and only the blobs that differ: directories the index's cache tree
 //! shows unchanged are skipped without reading them. It never walks the working tree or history.
 
-use super::GitError;
-use super::diff::Blobs;
-use super::history::classify_secret;
-use super::note_submodule;
+use super::blobs::Blobs;
+use super::tree::{self, EntryKind, Listing};
+use super::{GitError, note_submodule};
+use crate::finding::Action;
 use crate::matcher::Matcher;
-use crate::scan::Outcome;
+use crate::outcome::Outcome;
 use crate::vocab::{Exposure, Verdict};
 use gix::ObjectId;
 use gix::bstr::ByteSlice;
-use std::collections::{BTreeMap, HashMap};
-
-/// A directory of HEAD's tree: name → (is a tree, id).
-type Listing = BTreeMap<Vec<u8>, (bool, ObjectId)>;
+use std::collections::HashMap;
 
 /// HEAD's tree, read one directory at a time and only where needed.
 struct Head<'r> {
@@ -24,41 +21,53 @@ struct Head<'r> {
 }
 
 impl Head<'_> {
-    /// The entries of directory `dir` (`""` for the root): name → (is tree, id).
+    /// The entries of directory `dir` (`""` for the root), read once. Directories are
+    /// resolved from the root down, one level at a time, without recursion.
     fn dir(&mut self, dir: &str) -> Option<&Listing> {
         if !self.dirs.contains_key(dir) {
-            let id = if dir.is_empty() {
-                self.root
-            } else {
-                let (parent, name) = dir.rsplit_once('/').unwrap_or(("", dir));
-                self.dir(parent)
-                    .and_then(|d| d.get(name.as_bytes()))
-                    .filter(|(is_tree, _)| *is_tree)
-                    .map(|(_, id)| *id)
-            };
-            let listing = id.and_then(|id| {
-                let tree = self.repo.find_tree(id).ok()?;
-                let decoded = tree.decode().ok()?;
-                Some(
-                    decoded
-                        .entries
-                        .iter()
-                        .map(|e| (e.filename.to_vec(), (e.mode.is_tree(), e.oid.to_owned())))
-                        .collect(),
-                )
-            });
-            self.dirs.insert(dir.to_string(), listing);
+            let mut missing: Vec<&str> = vec![dir];
+            let mut d = dir;
+            while let Some((parent, _)) = d.rsplit_once('/') {
+                if self.dirs.contains_key(parent) {
+                    break;
+                }
+                missing.push(parent);
+                d = parent;
+            }
+            if !dir.is_empty() && !self.dirs.contains_key("") && !missing.contains(&"") {
+                missing.push("");
+            }
+            for d in missing.into_iter().rev() {
+                let id = if d.is_empty() {
+                    self.root
+                } else {
+                    let (parent, name) = d.rsplit_once('/').unwrap_or(("", d));
+                    self.dirs
+                        .get(parent)
+                        .and_then(|l| l.as_ref())
+                        .and_then(|l| l.get(name.as_bytes()))
+                        .filter(|(kind, _)| *kind == EntryKind::Tree)
+                        .map(|(_, id)| *id)
+                };
+                let listing = id.and_then(|id| tree::read(self.repo, &id).ok());
+                self.dirs.insert(d.to_string(), listing);
+            }
         }
         self.dirs.get(dir).and_then(|d| d.as_ref())
     }
 
-    /// The blob HEAD has at `path`.
-    fn blob(&mut self, path: &str) -> Option<ObjectId> {
+    /// The entry HEAD has at `path`, if it is of `kind`.
+    fn entry(&mut self, path: &str, kind: EntryKind) -> Option<ObjectId> {
         let (dir, name) = path.rsplit_once('/').unwrap_or(("", path));
         self.dir(dir)?
             .get(name.as_bytes())
-            .filter(|(is_tree, _)| !is_tree)
+            .filter(|(k, _)| *k == kind)
             .map(|(_, id)| *id)
+    }
+
+    /// The blob HEAD has at `path`.
+    fn blob(&mut self, path: &str) -> Option<ObjectId> {
+        self.entry(path, EntryKind::Blob)
     }
 
     /// The tree HEAD has at directory `dir`.
@@ -66,35 +75,32 @@ impl Head<'_> {
         if dir.is_empty() {
             return self.root;
         }
-        let (parent, name) = dir.rsplit_once('/').unwrap_or(("", dir));
-        self.dir(parent)?
-            .get(name.as_bytes())
-            .filter(|(is_tree, _)| *is_tree)
-            .map(|(_, id)| *id)
+        self.entry(dir, EntryKind::Tree)
     }
 }
 
 /// Directories whose cache-tree entry is valid and equal to HEAD's tree there: nothing under
-/// them is staged.
-fn unchanged_dirs(
-    ct: &gix::index::extension::Tree,
-    prefix: &str,
-    head: &mut Head<'_>,
-    out: &mut Vec<String>,
-) {
-    if ct.num_entries.is_some() && head.tree(prefix) == Some(ct.id) {
-        out.push(prefix.to_string());
-        return;
+/// them is staged. Sorted, none inside another; `""` stands for everything.
+fn unchanged_dirs(root: &gix::index::extension::Tree, head: &mut Head<'_>) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack: Vec<(&gix::index::extension::Tree, String)> = vec![(root, String::new())];
+    while let Some((ct, prefix)) = stack.pop() {
+        if ct.num_entries.is_some() && head.tree(&prefix) == Some(ct.id) {
+            out.push(prefix);
+            continue;
+        }
+        for child in &ct.children {
+            let name = String::from_utf8_lossy(&child.name);
+            let p = if prefix.is_empty() {
+                name.into_owned()
+            } else {
+                format!("{prefix}/{name}")
+            };
+            stack.push((child, p));
+        }
     }
-    for child in &ct.children {
-        let name = String::from_utf8_lossy(&child.name);
-        let p = if prefix.is_empty() {
-            name.into_owned()
-        } else {
-            format!("{prefix}/{name}")
-        };
-        unchanged_dirs(child, &p, head, out);
-    }
+    out.sort();
+    out
 }
 
 /// Scans the staged blobs that differ from HEAD.
@@ -112,31 +118,44 @@ pub fn scan(
         root,
         dirs: HashMap::new(),
     };
-    let mut skip: Vec<String> = Vec::new();
-    if root.is_some()
-        && let Some(ct) = index.tree()
-    {
-        unchanged_dirs(ct, "", &mut head, &mut skip);
-    }
-    let skipped = |path: &str| {
-        skip.iter()
-            .any(|d| d.is_empty() || path.starts_with(&format!("{d}/")))
+    let skip: Vec<String> = match (root, index.tree()) {
+        (Some(_), Some(ct)) => unchanged_dirs(ct, &mut head),
+        _ => Vec::new(),
     };
+    if skip.first().is_some_and(|d| d.is_empty()) {
+        return Ok(Outcome::default());
+    }
+    // With their `/`, the greatest directory at or before a path is the only one that can
+    // hold it (none lies inside another).
+    let skip: Vec<String> = skip.into_iter().map(|d| d + "/").collect();
     let mut blobs = Blobs::new(matcher, repo, max_filesize);
     let mut outcome = Outcome::default();
-    for entry in index.entries() {
+    let entries = index.entries();
+    let mut i = 0;
+    while i < entries.len() {
         use gix::index::entry::{Flags, Mode, Stage};
+        let entry = &entries[i];
+        i += 1;
+        let raw_path = entry.path(&index);
+        // Index entries are sorted by path: an unchanged directory is one run of them, skipped
+        // in one jump, so the cost follows the changed entries.
+        let k = skip.partition_point(|d| d.as_bytes() <= raw_path.as_bytes());
+        if k > 0 && raw_path.starts_with(skip[k - 1].as_bytes()) {
+            let d = skip[k - 1].as_bytes();
+            i += entries[i..].partition_point(|e| e.path(&index).starts_with(d));
+            continue;
+        }
         if entry.stage() != Stage::Unconflicted || entry.flags.contains(Flags::INTENT_TO_ADD) {
             continue;
         }
-        let path = entry.path(&index).to_str_lossy().into_owned();
+        let path = raw_path.to_str_lossy().into_owned();
         if entry.mode == Mode::COMMIT {
-            if head.blob(&path).is_none() && !skipped(&path) {
+            if head.entry(&path, EntryKind::Gitlink) != Some(entry.id) {
                 note_submodule(&mut outcome, &path, None);
             }
             continue;
         }
-        if !matches!(entry.mode, Mode::FILE | Mode::FILE_EXECUTABLE) || skipped(&path) {
+        if !matches!(entry.mode, Mode::FILE | Mode::FILE_EXECUTABLE) {
             continue;
         }
         let old = head.blob(&path);
@@ -148,23 +167,14 @@ pub fn scan(
             continue;
         }
         let before = old.map(|o| blobs.secrets(&o, &path)).unwrap_or_default();
-        let Some(bh) = blobs.hits(&entry.id, &path) else {
-            continue;
-        };
         for s in new_secrets.iter().filter(|s| !before.contains(s)) {
-            let Some(mut f) = classify_secret(matcher, &bh, s, &path, Exposure::Staged) else {
+            let Some(mut f) = blobs.finding(&entry.id, &path, Exposure::Staged, s) else {
                 continue;
             };
             if f.verdict == Verdict::KeepPrivate {
-                let what = f.message.split(": ").next().unwrap_or_default().to_string();
-                let unstage = if old.is_some() {
-                    format!("git restore --staged {path}")
-                } else {
-                    format!("git rm --cached {path}")
+                f.action = Action::Unstage {
+                    tracked: old.is_some(),
                 };
-                f.message = format!(
-                    "{what}: staged, not committed yet: unstage it (`{unstage}`), move the key to an ignored file or a secret store, and add the file to .gitignore."
-                );
             }
             outcome.findings.push(f);
         }

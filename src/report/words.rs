@@ -1,0 +1,113 @@
+//! Where every sentence a finding says is worded: the classifier and the sources decide facts
+//! ([`Action`], [`Reason`], [`Warning`]); this module turns them into the `message` every
+//! format carries, and the warnings' sentences.
+
+use crate::finding::{Action, Finding, Reason, Warning};
+use crate::vocab::Environment;
+
+/// The first seven characters of a commit id.
+pub fn short_commit(c: &str) -> &str {
+    &c[..c.len().min(7)]
+}
+
+/// What was found: rule name, environment and the redacted key (`Stripe secret key (live)
+/// sk_live_…9b2R`).
+pub fn headline(f: &Finding) -> String {
+    let env = match f.environment {
+        Environment::Live => " (live)",
+        Environment::Test => " (test)",
+        Environment::Unknown => "",
+    };
+    format!("{}{env} {}", f.rule_name, f.redacted)
+}
+
+/// What to do, as a clause.
+pub fn action(f: &Finding) -> String {
+    match &f.action {
+        Action::NoneNeeded => "publishable by design: no action needed.".into(),
+        Action::PublishedExample => {
+            "a published example key, public knowledge: no rotation needed.".into()
+        }
+        Action::KeepStaged => {
+            "staged but not committed yet: unstage it and keep it out of git.".into()
+        }
+        Action::KeepIgnored => "in a git-ignored file: keep it ignored and out of builds.".into(),
+        Action::KeepUntracked => {
+            "in an untracked file: add the file to .gitignore before anything commits it.".into()
+        }
+        Action::Unstage { tracked } => {
+            let unstage = if *tracked {
+                format!("git restore --staged {}", f.path)
+            } else {
+                format!("git rm --cached {}", f.path)
+            };
+            format!(
+                "staged, not committed yet: unstage it (`{unstage}`), move the key to an ignored file or a secret store, and add the file to .gitignore."
+            )
+        }
+        Action::RotateClient => {
+            "shipped to browsers (public variable or client bundle): rotate it now.".into()
+        }
+        Action::RotateTracked => {
+            "in a file tracked by git: rotate it, then remove it from the file and history.".into()
+        }
+        Action::RotateCommitted => "committed to git: rotate it.".into(),
+        Action::RotateUnknown => {
+            "exposure unknown (outside git): treat it as exposed and rotate it.".into()
+        }
+        Action::RotateAtHead => {
+            "committed and still at HEAD: rotate it, then remove it from the file and from history."
+                .into()
+        }
+        Action::RotateRemoved => {
+            "removed from HEAD, still in history: rewrite history and rotate.".into()
+        }
+        Action::RotateUnreachable => "in an object no ref reaches (a dropped commit, stash entry or blob): reachable from no ref, still in the object database and possibly in clones and forks: rotate it.".into(),
+        Action::RotateBeforeMerge { commit, range } => format!(
+            "added by commit {} in {range}: rotate it before merging, then remove it from the branch's history.",
+            short_commit(commit)
+        ),
+    }
+}
+
+/// The sentence a reason adds.
+pub fn reason(r: &Reason) -> String {
+    match r {
+        Reason::ProviderGuess { others } => format!(
+            " The provider is a guess from the key's prefix: it may instead be a {}; both runbooks apply.",
+            others.join(" or a ")
+        ),
+    }
+}
+
+/// The finding's one-line message: headline, action, where it entered history, reasons.
+pub fn message(f: &Finding) -> String {
+    let mut m = format!("{}: {}", headline(f), action(f));
+    let history = matches!(
+        f.action,
+        Action::RotateAtHead | Action::RotateRemoved | Action::RotateUnreachable
+    );
+    if history && let Some(c) = f.provenance.as_ref().and_then(|p| p.commit.as_deref()) {
+        m.push_str(&format!(" Introduced in {}.", short_commit(c)));
+    }
+    for r in &f.reasons {
+        m.push_str(&reason(r));
+    }
+    m
+}
+
+/// A warning's sentence.
+pub fn warning(w: &Warning) -> String {
+    match w {
+        Warning::PublishedExample { source } => format!(
+            "A published example key ({source}): public knowledge, not a leak; replace it before going live."
+        ),
+        Warning::TestKeyInProductionConfig { provider } => format!(
+            "A {provider} test key in production configuration: production should use live keys."
+        ),
+        Warning::MixedLiveAndTest { provider } => format!(
+            "Live and test {provider} keys in one file: check each environment gets its own."
+        ),
+        Warning::Declared { message, .. } => message.clone(),
+    }
+}
