@@ -1,0 +1,243 @@
+//! One pack: its index, its mapping, and the delta forest of its entries (a delta's parent is
+//! its base), read from the entry headers once.
+
+use super::Kind;
+use crate::outcome::{Code, Notification};
+use gix::ObjectId;
+use gix::odb::pack;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+/// Where an entry's base is: another entry of the pack, or one of these markers.
+pub(super) const NO_BASE: u32 = u32::MAX;
+/// The base is outside the pack (see [`Pack::external`]).
+pub(super) const EXTERNAL: u32 = u32::MAX - 1;
+/// The base cannot be found, or the entry is corrupt (see [`Pack::missing`]).
+pub(super) const MISSING: u32 = u32::MAX - 2;
+
+/// A pack's mapping, shared between gix's reader and the traversal that releases pages of it.
+#[derive(Clone)]
+pub(super) struct Mapping(std::sync::Arc<memmap2::Mmap>);
+
+impl std::ops::Deref for Mapping {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+/// Releases the pages of a mapping that were read: they come back from the page cache when
+/// read again. Keeps the resident size of scanning a large pack bounded.
+pub(super) fn release(map: &Mapping) {
+    // SAFETY: the mapping is read-only and shared; dropping its pages only makes the next read
+    // fault them in again from the file, with the same contents.
+    let _ = unsafe { map.0.unchecked_advise(memmap2::UncheckedAdvice::DontNeed) };
+}
+
+/// How many bytes of packed data the workers read between two releases of the mapping's pages.
+pub(super) const RELEASE_EVERY: u64 = 64 << 20;
+
+/// One pack: its entries in offset order and their delta forest.
+pub(super) struct Pack {
+    pub path: PathBuf,
+    pub index: pack::index::File,
+    pub map: Mapping,
+    pub data: pack::data::File<Mapping>,
+    pub ids: Vec<ObjectId>,
+    pub offsets: Vec<u64>,
+    /// The entry each entry is a delta against, or [`NO_BASE`], [`EXTERNAL`], [`MISSING`].
+    pub base: Vec<u32>,
+    pub external: HashMap<u32, ObjectId>,
+    pub missing: HashMap<u32, String>,
+    /// The kind every entry resolves to (through its chain).
+    pub kind: Vec<Option<Kind>>,
+    pub child_start: Vec<u32>,
+    pub children: Vec<u32>,
+}
+
+impl Pack {
+    /// Opens a pack and its index, reads every entry header into the delta forest, and
+    /// resolves each entry's kind through its chain.
+    pub fn open(
+        idx_path: &Path,
+        pack_path: &Path,
+        hash: gix::hash::Kind,
+    ) -> Result<(Pack, Vec<Notification>), String> {
+        let index = pack::index::File::at(idx_path, hash).map_err(|e| e.to_string())?;
+        let file = std::fs::File::open(pack_path).map_err(|e| e.to_string())?;
+        // SAFETY: the pack is mapped read-only; git never rewrites a pack in place (it writes
+        // new packs and renames them), and a truncated file is reported, not read past.
+        let map = Mapping(std::sync::Arc::new(
+            unsafe { memmap2::Mmap::map(&file) }.map_err(|e| e.to_string())?,
+        ));
+        let data = pack::data::File::from_data(map.clone(), pack_path.to_path_buf(), hash)
+            .map_err(|e| e.to_string())?;
+        let mut pairs: Vec<(u64, ObjectId)> =
+            index.iter().map(|e| (e.pack_offset, e.oid)).collect();
+        pairs.sort_unstable_by_key(|p| p.0);
+        let offsets: Vec<u64> = pairs.iter().map(|p| p.0).collect();
+        let ids: Vec<ObjectId> = pairs.into_iter().map(|p| p.1).collect();
+        let n = ids.len();
+        let mut problems = Vec::new();
+        let mut base = vec![NO_BASE; n];
+        let mut external = HashMap::new();
+        let mut missing = HashMap::new();
+        let mut kind: Vec<Option<Kind>> = vec![None; n];
+        let mut released_at = 0u64;
+        for (i, &off) in offsets.iter().enumerate() {
+            use pack::data::entry::Header;
+            if off - released_at > RELEASE_EVERY {
+                release(&map);
+                released_at = off;
+            }
+            let e = match data.entry(off) {
+                Ok(e) => e,
+                Err(err) => {
+                    problems.push(Notification::new(
+                        Code::CorruptObject,
+                        Some(ids[i].to_string()),
+                        format!("object {} in {}: {err}", ids[i], pack_path.display()),
+                    ));
+                    base[i] = MISSING;
+                    missing.insert(i as u32, "its pack entry is corrupt".to_string());
+                    continue;
+                }
+            };
+            match &e.header {
+                Header::Commit => kind[i] = Some(Kind::Commit),
+                Header::Tree => kind[i] = Some(Kind::Tree),
+                Header::Blob => kind[i] = Some(Kind::Blob),
+                Header::Tag => kind[i] = Some(Kind::Tag),
+                Header::OfsDelta { base_distance } => {
+                    match e
+                        .checked_base_pack_offset(*base_distance)
+                        .and_then(|b| offsets.binary_search(&b).ok())
+                    {
+                        Some(b) => base[i] = b as u32,
+                        None => {
+                            base[i] = MISSING;
+                            missing.insert(i as u32, format!("its base at pack offset {off} - {base_distance} is not an object"));
+                        }
+                    }
+                }
+                Header::RefDelta { base_id } => match index.lookup(base_id) {
+                    Some(ix) => match offsets.binary_search(&index.pack_offset_at_index(ix)) {
+                        Ok(b) => base[i] = b as u32,
+                        Err(_) => {
+                            base[i] = MISSING;
+                            missing
+                                .insert(i as u32, format!("its base {base_id} is not in the pack"));
+                        }
+                    },
+                    None => {
+                        base[i] = EXTERNAL;
+                        external.insert(i as u32, *base_id);
+                    }
+                },
+            }
+        }
+        // Children lists (compressed rows).
+        let mut count = vec![0u32; n + 1];
+        for &b in &base {
+            if b < MISSING {
+                count[b as usize + 1] += 1;
+            }
+        }
+        for i in 0..n {
+            count[i + 1] += count[i];
+        }
+        let child_start = count.clone();
+        let mut fill = count;
+        let mut children = vec![0u32; child_start[n] as usize];
+        for (i, &b) in base.iter().enumerate() {
+            if b < MISSING {
+                let slot = &mut fill[b as usize];
+                children[*slot as usize] = i as u32;
+                *slot += 1;
+            }
+        }
+        let mut pack = Pack {
+            path: pack_path.to_path_buf(),
+            index,
+            map,
+            data,
+            ids,
+            offsets,
+            base,
+            external,
+            missing,
+            kind,
+            child_start,
+            children,
+        };
+        pack.resolve_kinds();
+        // Reading every entry header touched every page of the pack.
+        pack.release();
+        Ok((pack, problems))
+    }
+
+    /// Releases the pages of the mapping that were read (see [`release`]).
+    pub fn release(&self) {
+        release(&self.map);
+    }
+
+    /// Propagates kinds from bases to their deltas.
+    fn resolve_kinds(&mut self) {
+        let stack: Vec<u32> = (0..self.ids.len() as u32)
+            .filter(|&i| self.kind[i as usize].is_some() && self.base[i as usize] == NO_BASE)
+            .collect();
+        self.propagate(stack);
+    }
+
+    fn propagate(&mut self, mut stack: Vec<u32>) {
+        while let Some(i) = stack.pop() {
+            let k = self.kind[i as usize];
+            let (s, e) = (
+                self.child_start[i as usize] as usize,
+                self.child_start[i as usize + 1] as usize,
+            );
+            for j in s..e {
+                let c = self.children[j];
+                if self.kind[c as usize].is_none() {
+                    self.kind[c as usize] = k;
+                    stack.push(c);
+                }
+            }
+        }
+    }
+
+    /// Kinds of deltas against bases outside the pack, from the bases' headers.
+    pub fn set_external_kinds(&mut self, repo: &gix::Repository) {
+        let mut stack = Vec::new();
+        let mut externals: Vec<(u32, ObjectId)> =
+            self.external.iter().map(|(&i, &b)| (i, b)).collect();
+        externals.sort();
+        for (i, b) in externals {
+            match repo.find_header(b) {
+                Ok(h) => {
+                    self.kind[i as usize] = Some(Kind::from_gix(h.kind()));
+                    stack.push(i);
+                }
+                Err(_) => {
+                    self.base[i as usize] = MISSING;
+                    self.external.remove(&i);
+                    self.missing
+                        .insert(i, format!("its base {b} is not in the repository"));
+                }
+            }
+        }
+        self.propagate(stack);
+    }
+
+    pub fn children_of(&self, i: u32) -> &[u32] {
+        let (s, e) = (
+            self.child_start[i as usize],
+            self.child_start[i as usize + 1],
+        );
+        &self.children[s as usize..e as usize]
+    }
+
+    pub fn contains(&self, id: &gix::oid) -> bool {
+        self.index.lookup(id).is_some()
+    }
+}
