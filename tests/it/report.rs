@@ -168,3 +168,31 @@ fn scan_and_json_carry_the_runbook_id() {
     assert_eq!(code, 1);
     assert!(md.contains("## Rotation plan") && md.contains("Files on disk"));
 }
+
+/// The text, JSON and SARIF reports of the fixture tree and of the incident repository, exact
+/// (snapshots). SARIF's rule list, which carries every runbook, is checked elsewhere and
+/// replaced by its length here.
+#[test]
+fn text_json_and_sarif_snapshots() {
+    let dir = fixture("tree");
+    let (code, text, _) = run(dir.path(), &["scan", ".", "--threads", "2"]);
+    assert_eq!(code, 1);
+    insta::assert_snapshot!("tree_text", text);
+    let (_, json) = run_json(dir.path(), &["scan", "."]);
+    insta::assert_json_snapshot!("tree_json", json);
+
+    let r = incident_repo();
+    let (_, history_text, _) = run(r.path(), &["history", "--unreachable"]);
+    insta::assert_snapshot!("incident_text", history_text);
+    let (_, json) = r.json(&["history", "--unreachable"]);
+    insta::assert_json_snapshot!("incident_json", json);
+    let (_, sarif, _) = run(r.path(), &["history", "--format", "sarif"]);
+    let sarif: Value = serde_json::from_str(&sarif).unwrap();
+    insta::assert_json_snapshot!("incident_sarif", sarif, {
+        ".runs[].tool.driver.rules" => insta::dynamic_redaction(|v, _| {
+            format!("[{} rules]", v.as_slice().map_or(0, |s| s.len()))
+        }),
+        ".runs[].tool.driver.version" => "[version]",
+        ".runs[].tool.driver.semanticVersion" => "[version]",
+    });
+}
