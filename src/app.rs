@@ -111,6 +111,7 @@ pub fn run(settings: Settings) -> anyhow::Result<i32> {
             out.flush()?;
             return Ok(EXIT_CLEAN);
         }
+        Job::CheckRules { files } => return check_rule_files(&files),
         Job::Explain { rule } => {
             let mut out = stdout(output.color);
             crate::explain::explain(&mut out, matcher.rules(), &runbooks, &rule)?;
@@ -257,4 +258,57 @@ pub fn is_broken_pipe(e: &anyhow::Error) -> bool {
         c.downcast_ref::<io::Error>()
             .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
     })
+}
+
+/// `leakscope rules --check FILE…`: the built-in rules with these files added (a file named
+/// like a built-in one replaces it), every opt-in group enabled, every rule's examples run.
+fn check_rule_files(files: &[std::path::PathBuf]) -> anyhow::Result<i32> {
+    use crate::rules::{GENERIC, RuleSet, builtin};
+    let mut given: Vec<(String, String)> = Vec::new();
+    for f in files {
+        let text =
+            std::fs::read_to_string(f).with_context(|| format!("reading {}", f.display()))?;
+        let name = f.file_name().map_or_else(
+            || f.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
+        given.push((name, text));
+    }
+    let is_published = |n: &str| builtin::PUBLISHED_FILES.iter().any(|(p, _)| *p == n);
+    let mut set = RuleSet::empty();
+    for (file, text) in builtin::RULE_FILES {
+        if !given.iter().any(|(n, _)| n == file) {
+            set.add_file(file, text)?;
+        }
+    }
+    for (name, text) in given.iter().filter(|(n, _)| !is_published(n)) {
+        set.add_file(name, text)?;
+    }
+    for (file, text) in builtin::PUBLISHED_FILES {
+        match given.iter().find(|(n, _)| n == file) {
+            Some((_, t)) => set.add_published(file, t)?,
+            None => set.add_published(file, text)?,
+        }
+    }
+    set.check_pairs()?;
+    let rules = set.rules.len();
+    let examples: usize = set
+        .rules
+        .iter()
+        .map(|r| r.examples.len() + r.negative_examples.len())
+        .sum();
+    let matcher = crate::matcher::Matcher::with_opt_in(set, &[GENERIC]);
+    match matcher.check_examples() {
+        Ok(()) => {
+            println!("{rules} rules, {examples} examples and negative examples: all hold");
+            Ok(EXIT_CLEAN)
+        }
+        Err(failures) => {
+            for f in &failures {
+                println!("{f}");
+            }
+            println!("{} failures", failures.len());
+            Ok(EXIT_FINDINGS)
+        }
+    }
 }

@@ -92,6 +92,11 @@ pub struct ReportArgs {
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
 
+    /// Also run the generic detector: high-entropy values assigned to `password`, `secret`,
+    /// `token`, `api_key`… with no known provider (noisier, so off by default).
+    #[arg(long)]
+    pub generic: bool,
+
     /// Skip files and blobs larger than SIZE (listed as notes), e.g. 256M, 10K, 1G.
     #[arg(long, default_value = "256M", value_name = "SIZE", value_parser = parse_size)]
     pub max_filesize: u64,
@@ -156,6 +161,12 @@ pub struct RulesArgs {
     /// Output format.
     #[arg(long, short = 'f', value_enum, default_value_t = ListFormat::Table)]
     pub format: ListFormat,
+
+    /// Check rule files (provider TOML, as under rules/) against every rule's examples,
+    /// together with the built-in rules (a file named like a built-in one replaces it); for
+    /// rule authors. Exits 1 when an example fails.
+    #[arg(long, value_name = "FILE", num_args = 1..)]
+    pub check: Vec<PathBuf>,
 }
 
 /// `leakscope explain`.

@@ -119,6 +119,10 @@ pub fn explain(
         ),
     };
     writeln!(out, "- verdict when found: {safety}\n")?;
-    write!(out, "{}", runbooks.markdown(&rule.runbook, 2))?;
+    write!(
+        out,
+        "{}",
+        runbooks.markdown(&rule.runbook, Some(provider), 2)
+    )?;
     Ok(())
 }

@@ -22,18 +22,26 @@ impl Secret {
     }
 
     /// A short preview that identifies the key without revealing it: the literal it starts
-    /// with (or for keys found by their ending, four characters and the ending) and the last
-    /// four characters.
+    /// with (or for keys found by their ending, four characters and the ending) and its last
+    /// characters: four, or a quarter of what follows the literal when that is shorter (a
+    /// short password shows little).
     pub fn redacted(&self, literal: &str, literal_is_suffix: bool) -> String {
         let chars: Vec<char> = self.0.chars().collect();
         if literal_is_suffix {
             let head: String = chars.iter().take(4).collect();
             return format!("{head}\u{2026}{literal}");
         }
-        let keep = literal.chars().count().min(15);
-        let tail = chars.len().saturating_sub(4).max(keep);
+        // A key block (PEM, PGP) ends with a fixed footer: its last characters are those
+        // before the footer.
+        let end = match self.0.rfind("-----END") {
+            Some(i) if i > 0 => self.0[..i].trim_end().chars().count(),
+            _ => chars.len(),
+        };
+        let keep = literal.chars().count().min(15).min(end);
+        let rest = end.saturating_sub(keep);
+        let tail = end.saturating_sub(4.min(rest / 4)).max(keep);
         let head: String = chars.iter().take(keep).collect();
-        let last: String = chars[tail..].iter().collect();
+        let last: String = chars[tail..end].iter().collect();
         format!("{head}\u{2026}{last}")
     }
 
@@ -103,6 +111,15 @@ pub enum Warning {
         /// The provider's display name.
         provider: String,
     },
+    /// A private key protected by a passphrase: rotate it all the same, less urgently.
+    EncryptedPrivateKey,
+    /// A token whose expiry has passed.
+    ExpiredToken {
+        /// Expiry, seconds since the epoch.
+        exp: i64,
+    },
+    /// A token with no signature (`alg: none`).
+    UnsignedToken,
     /// A warning a rule declares for every finding of it.
     Declared {
         /// Stable kebab-case code.
@@ -119,6 +136,9 @@ impl Warning {
             Warning::PublishedExample { .. } => "published-example",
             Warning::TestKeyInProductionConfig { .. } => "test-key-in-production-config",
             Warning::MixedLiveAndTest { .. } => "mixed-live-and-test",
+            Warning::EncryptedPrivateKey => "encrypted-private-key",
+            Warning::ExpiredToken { .. } => "expired-token",
+            Warning::UnsignedToken => "unsigned-token",
             Warning::Declared { code, .. } => code,
         }
     }
@@ -312,6 +332,10 @@ pub struct Finding {
     pub project: Option<String>,
     /// Where the key was published, for published examples.
     pub published: Option<String>,
+    /// The identifier found beside the key (an AWS access key id), redacted.
+    pub paired: Option<String>,
+    /// What a token says about itself (JWT algorithm, issuer, expiry).
+    pub token: Option<crate::matcher::TokenFacts>,
     /// A digest naming the account the key belongs to, when its format tells (keys of one
     /// Stripe account share it); never the key's text.
     pub account: Option<String>,

@@ -2,8 +2,9 @@
 //! in the order create → deploy everywhere → verify → revoke → audit, plus the provider's
 //! traps. Rendered as Markdown for `explain`, SARIF `help.markdown` and the incident report.
 
-use crate::rules::RuleError;
+use crate::rules::{Provider, RuleError};
 use serde::Deserialize;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
@@ -81,10 +82,23 @@ pub struct Runbook {
     /// Where the provider documents what the steps say.
     #[serde(default)]
     pub sources: Vec<String>,
+    /// Where the provider's keys are managed.
+    #[serde(default)]
+    pub keys_page: Option<String>,
+    /// Whether two keys can be active at once during a swap: `yes`, `no` or `unknown`.
+    #[serde(default)]
+    pub overlap: Option<String>,
     /// Phrases the rendered runbook must contain (checked by a test): the facts that keep a
     /// generic template from passing for a provider's runbook.
     #[serde(default)]
     pub facts: Vec<String>,
+}
+
+impl Runbook {
+    /// Whether the runbook is a template filled in per provider.
+    pub fn is_template(&self) -> bool {
+        self.summary.contains("{provider}") || self.title.contains("{provider}")
+    }
 }
 
 /// All runbooks by id.
@@ -155,10 +169,53 @@ impl Runbooks {
         self.by_id.values()
     }
 
+    /// The runbook `id` for a key of `provider`: a template runbook (the one for providers
+    /// without their own) gets the provider's name, key-management page and overlap filled
+    /// in; `{provider}`, `{keys_page}` and `{overlap}` are its placeholders.
+    pub fn resolve(&self, id: &str, provider: Option<&Provider>) -> Option<Cow<'_, Runbook>> {
+        let rb = self.get(id)?;
+        let Some(p) = provider.filter(|_| rb.is_template()) else {
+            return Some(Cow::Borrowed(rb));
+        };
+        let keys_page = p.keys_page.clone().unwrap_or_else(|| {
+            format!(
+                "{}'s dashboard, where its credentials are managed",
+                p.display
+            )
+        });
+        let overlap = match p.overlap.as_deref() {
+            Some("yes") => format!(
+                "{} lets two credentials be active at once: create the new one first, switch over, then revoke the old one.",
+                p.display
+            ),
+            Some("no") => format!(
+                "{} keeps one credential active at a time: creating the new one revokes the old at once, so deploy it straight away, in a quiet hour.",
+                p.display
+            ),
+            _ => format!(
+                "Whether the old {} credential keeps working once a new one exists is not recorded here: check first, and if it stops at once, deploy straight away.",
+                p.display
+            ),
+        };
+        let fill = |t: &str| {
+            t.replace("{provider}", &p.display)
+                .replace("{keys_page}", &keys_page)
+                .replace("{overlap}", &overlap)
+        };
+        let mut out = rb.clone();
+        out.title = fill(&rb.title);
+        out.summary = fill(&rb.summary);
+        for s in &mut out.steps {
+            s.text = fill(&s.text);
+        }
+        out.notes = rb.notes.iter().map(|n| fill(n)).collect();
+        Some(Cow::Owned(out))
+    }
+
     /// The runbook as Markdown: summary, numbered steps, provider notes, and for secrets the
     /// steps that hold whatever the provider. `level` is the heading level of the title.
-    pub fn markdown(&self, id: &str, level: usize) -> String {
-        let Some(rb) = self.get(id) else {
+    pub fn markdown(&self, id: &str, provider: Option<&Provider>, level: usize) -> String {
+        let Some(rb) = self.resolve(id, provider) else {
             return String::new();
         };
         let h = "#".repeat(level.max(1));
@@ -205,7 +262,7 @@ mod tests {
     fn builtin_runbooks_load_in_phase_order() {
         let rb = Runbooks::builtin().expect("runbooks load");
         assert!(rb.get("stripe-secret-key").is_some());
-        let md = rb.markdown("stripe-secret-key", 2);
+        let md = rb.markdown("stripe-secret-key", None, 2);
         assert!(md.starts_with("## Roll a Stripe secret key"), "{md}");
         let order: Vec<usize> = [
             "**Create.**",
@@ -247,7 +304,7 @@ mod facts {
         let rb = Runbooks::builtin().unwrap();
         for r in rb.iter() {
             assert!(!r.facts.is_empty(), "runbook {} lists no facts", r.id);
-            let md = rb.markdown(&r.id, 2).to_lowercase();
+            let md = rb.markdown(&r.id, None, 2).to_lowercase();
             for p in &r.facts {
                 assert!(
                     md.contains(&p.to_lowercase()),
@@ -269,7 +326,7 @@ mod facts {
             let mut sorted = phases.clone();
             sorted.sort();
             assert_eq!(phases, sorted, "{}", r.id);
-            let md = rb.markdown(&r.id, 2);
+            let md = rb.markdown(&r.id, None, 2);
             assert!(md.contains("Whatever the provider"), "{}", r.id);
         }
     }

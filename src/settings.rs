@@ -57,6 +57,11 @@ pub enum Job {
         /// How.
         format: ListFormat,
     },
+    /// Check rule files against every rule's examples.
+    CheckRules {
+        /// The files.
+        files: Vec<PathBuf>,
+    },
     /// Explain one rule.
     Explain {
         /// Rule id.
@@ -144,6 +149,9 @@ impl Settings {
                     target,
                 )
             }
+            Command::Rules(a) if !a.check.is_empty() => {
+                (Job::CheckRules { files: a.check }, None, None)
+            }
             Command::Rules(a) => (Job::Rules { format: a.format }, None, None),
             Command::Explain(a) => (Job::Explain { rule: a.rule }, None, None),
             Command::Completions { shell } => (Job::Completions { shell }, None, None),
@@ -170,7 +178,13 @@ impl Settings {
         let mut rules = RuleSet::builtin().context("loading the built-in rules")?;
         let runbooks = Runbooks::builtin().context("loading the built-in runbooks")?;
         let custom = config.apply(&mut rules, &runbooks)?;
-        let matcher = Matcher::new(rules);
+        let generic = report.as_ref().is_some_and(|r| r.generic);
+        let opt_in: &[&str] = if generic {
+            &[crate::rules::GENERIC]
+        } else {
+            &[]
+        };
+        let matcher = Matcher::with_opt_in(rules, opt_in);
         if !custom.is_empty()
             && let Err(failures) = matcher.check_examples_of(&custom)
         {

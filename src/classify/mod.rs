@@ -143,6 +143,9 @@ pub fn classify(rules: &RuleSet, analysis: &Analysis, origin: Origin<'_>) -> Vec
         slot.0 |= *e == Environment::Live;
         slot.1 |= *e == Environment::Test;
     }
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
     let mut out = Vec::with_capacity(hits.len());
     for (i, hit) in hits.iter().enumerate() {
         let rule = &rules.rules[hit.rule];
@@ -184,6 +187,28 @@ pub fn classify(rules: &RuleSet, analysis: &Analysis, origin: Origin<'_>) -> Vec
                 provider: provider.display.clone(),
             });
         }
+        for w in &rule.warnings {
+            warnings.push(Warning::Declared {
+                code: w.code.clone(),
+                message: w.message.clone(),
+            });
+        }
+        // Reasons a secret is less urgent; none takes it below medium.
+        let mut lowered = false;
+        if hit.validated.encrypted {
+            warnings.push(Warning::EncryptedPrivateKey);
+            lowered = true;
+        }
+        if let Some(t) = &hit.validated.token {
+            if let Some(exp) = t.exp.filter(|_| t.expired(now)) {
+                warnings.push(Warning::ExpiredToken { exp });
+                lowered = true;
+            }
+            if t.unsigned() {
+                warnings.push(Warning::UnsignedToken);
+                lowered = true;
+            }
+        }
         warnings.sort_by(|a, b| a.code().cmp(b.code()));
 
         let (verdict, mut severity) = verdict(
@@ -196,6 +221,9 @@ pub fn classify(rules: &RuleSet, analysis: &Analysis, origin: Origin<'_>) -> Vec
         );
         if let (Verdict::MustRotate, Some(s)) = (verdict, rule.severity_override) {
             severity = s;
+        }
+        if lowered && verdict == Verdict::MustRotate {
+            severity = Severity::Medium;
         }
 
         let mut runbooks = vec![rule.runbook.clone()];
@@ -264,7 +292,17 @@ pub fn classify(rules: &RuleSet, analysis: &Analysis, origin: Origin<'_>) -> Vec
             reasons,
             runbooks,
             alternatives,
-            project: hit.project.clone(),
+            project: hit.validated.project.clone(),
+            paired: hit.paired.as_ref().map(|(r, id)| {
+                let rule = &rules.rules[*r];
+                let lit = rule
+                    .prefixes
+                    .iter()
+                    .find(|p| id.starts_with(p.as_bytes()))
+                    .map_or("", |p| p.as_str());
+                Secret::new(id).redacted(lit, false)
+            }),
+            token: hit.validated.token.clone(),
             published: hit.published.clone(),
             account,
             provenance: None,

@@ -1,6 +1,7 @@
 //! Checks that run on a pattern match before it becomes a hit: placeholder and entropy
 //! rejection of the key body, and the structural validators rules name (JWT claims, Clerk
-//! publishable key structure, Supabase key checksums).
+//! publishable key structure, Supabase and CRC32 checksums, private key encryption,
+//! passwords in URLs).
 
 use crate::rules::Validator;
 use base64::Engine as _;
@@ -15,17 +16,58 @@ pub struct Validated {
     pub demo: bool,
     /// The project the key belongs to (Supabase project ref), when it can be told.
     pub project: Option<String>,
+    /// A private key protected by a passphrase.
+    pub encrypted: bool,
+    /// What a token says about itself (JWT header and claims).
+    pub token: Option<TokenFacts>,
 }
 
-/// Runs a rule's validator on a matched key. `None` rejects the match.
-pub fn validate(validator: &Validator, key: &[u8], body: &[u8], hay: &[u8]) -> Option<Validated> {
+/// What a JWT says about itself.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TokenFacts {
+    /// The signing algorithm (`HS256`, `RS256`, `none`).
+    pub alg: String,
+    /// The issuer, when the token names one.
+    pub iss: Option<String>,
+    /// Expiry, seconds since the epoch.
+    pub exp: Option<i64>,
+}
+
+impl TokenFacts {
+    /// Whether the token carries no signature (`alg: none`).
+    pub fn unsigned(&self) -> bool {
+        self.alg.eq_ignore_ascii_case("none")
+    }
+
+    /// Whether the token expired before `now` (seconds since the epoch).
+    pub fn expired(&self, now: i64) -> bool {
+        self.exp.is_some_and(|e| e < now)
+    }
+}
+
+/// Runs a rule's validator on a matched key. `whole` is the whole pattern match (which
+/// holds more than the key when the rule names the key with a group), `hay` the text.
+/// `None` rejects the match.
+pub fn validate(
+    validator: &Validator,
+    key: &[u8],
+    body: &[u8],
+    whole: &[u8],
+    hay: &[u8],
+) -> Option<Validated> {
     match validator {
         Validator::Jwt { issuer, role } => jwt(key, issuer, role),
+        Validator::AnyJwt => any_jwt(key),
         Validator::ClerkPublishableKey => clerk_publishable(body).then(Validated::default),
         Validator::SupabaseChecksum => Some(Validated {
-            demo: false,
             project: supabase_project(key, hay),
+            ..Validated::default()
         }),
+        Validator::Crc32Base62 { from, digits } => {
+            crc32_base62(key, *from, *digits).then(Validated::default)
+        }
+        Validator::PrivateKey => private_key(key),
+        Validator::Password => password(key, whole).then(Validated::default),
     }
 }
 
@@ -36,32 +78,198 @@ struct JwtHeader {
 
 #[derive(Deserialize)]
 struct JwtClaims {
-    iss: Option<String>,
+    iss: Option<serde_json::Value>,
     role: Option<String>,
     #[serde(rename = "ref")]
     project: Option<String>,
+    exp: Option<serde_json::Value>,
 }
 
-/// An HS256 JWT whose payload has `iss` = `issuer` (or the demo issuer `<issuer>-demo`) and
-/// `role` = `role`.
-fn jwt(key: &[u8], issuer: &str, role: &str) -> Option<Validated> {
+/// The header and claims of a JWT, if its first two parts decode to JSON objects.
+fn jwt_parts(key: &[u8]) -> Option<(JwtHeader, JwtClaims)> {
     let mut parts = key.split(|&b| b == b'.');
     let (header, payload) = (parts.next()?, parts.next()?);
     let header: JwtHeader = serde_json::from_slice(&b64url(header)?).ok()?;
-    if header.alg.as_deref() != Some("HS256") {
-        return None;
-    }
     let claims: JwtClaims = serde_json::from_slice(&b64url(payload)?).ok()?;
-    if claims.role.as_deref() != Some(role) {
+    Some((header, claims))
+}
+
+/// An HS256 JWT whose payload has `role` = `role`, and `iss` = `issuer` (or the demo issuer
+/// `<issuer>-demo`) unless it has no issuer at all.
+fn jwt(key: &[u8], issuer: &str, role: &str) -> Option<Validated> {
+    let (header, claims) = jwt_parts(key)?;
+    if header.alg.as_deref() != Some("HS256") || claims.role.as_deref() != Some(role) {
         return None;
     }
-    let iss = claims.iss?;
-    let demo = iss.strip_prefix(issuer) == Some("-demo");
-    if iss != issuer && !demo {
+    let iss = claims.iss.as_ref().and_then(|v| v.as_str());
+    let demo = iss.and_then(|i| i.strip_prefix(issuer)) == Some("-demo");
+    if iss.is_some_and(|i| i != issuer) && !demo {
         return None;
     }
     let project = claims.project.filter(|r| is_project_ref(r.as_bytes()));
-    Some(Validated { demo, project })
+    Some(Validated {
+        demo,
+        project,
+        ..Validated::default()
+    })
+}
+
+/// Any JWT: a JSON header naming an algorithm and a JSON payload.
+fn any_jwt(key: &[u8]) -> Option<Validated> {
+    let (header, claims) = jwt_parts(key)?;
+    let alg = header.alg?;
+    let exp = claims.exp.as_ref().and_then(|v| v.as_i64());
+    let iss = claims
+        .iss
+        .as_ref()
+        .and_then(|v| v.as_str())
+        .map(str::to_string);
+    Some(Validated {
+        token: Some(TokenFacts { alg, iss, exp }),
+        ..Validated::default()
+    })
+}
+
+/// Base62 digits in the order GitHub-style checksums use.
+const BASE62: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+/// `n` in base62, left-padded with `0` to `width` digits.
+pub fn base62(mut n: u64, width: usize) -> Vec<u8> {
+    let mut out = Vec::with_capacity(width);
+    while n > 0 {
+        out.push(BASE62[(n % 62) as usize]);
+        n /= 62;
+    }
+    while out.len() < width {
+        out.push(b'0');
+    }
+    out.reverse();
+    out
+}
+
+/// The key's last `digits` characters are the base62 CRC32 of `key[from..]` before them.
+fn crc32_base62(key: &[u8], from: usize, digits: usize) -> bool {
+    let Some(split) = key.len().checked_sub(digits) else {
+        return false;
+    };
+    let Some(text) = key.get(from..split) else {
+        return false;
+    };
+    let crc = crc32fast::hash(text);
+    base62(u64::from(crc), digits) == key[split..]
+}
+
+/// A private key block, and whether a passphrase protects it.
+fn private_key(key: &[u8]) -> Option<Validated> {
+    let find = |needle: &[u8]| memchr::memmem::find(key, needle).is_some();
+    // The base64 between the header and footer, after any `Name: value` headers; escaped
+    // line ends (`\n` inside a JSON string) count as line ends.
+    let mut text = Vec::with_capacity(key.len());
+    let mut i = 0;
+    while i < key.len() {
+        if key[i] == b'\\' && matches!(key.get(i + 1), Some(b'n' | b'r')) {
+            text.push(b'\n');
+            i += 2;
+        } else {
+            text.push(key[i]);
+            i += 1;
+        }
+    }
+    let body: Vec<u8> = text
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.starts_with(b"-----") && !l.contains(&b':'))
+        .flat_map(|l| l.iter().copied().filter(|b| !b.is_ascii_whitespace()))
+        .collect();
+    let lower = body.to_ascii_lowercase();
+    let placeholder = [&b"..."[..], b"xxxxx", b"redacted"]
+        .iter()
+        .any(|p| memchr::memmem::find(&lower, p).is_some());
+    if placeholder || body.len() < 64 || entropy(&body) < 4.0 {
+        return None;
+    }
+    let mut encrypted = find(b"ENCRYPTED") || find(b"Encryption: aes") || find(b"Encryption: des");
+    if find(b"OPENSSH PRIVATE KEY")
+        && let Ok(raw) = STANDARD_NO_PAD_INDIFFERENT.decode(body.trim_ascii_end())
+        && let Some(rest) = raw.strip_prefix(b"openssh-key-v1\0")
+        && rest.len() >= 4
+    {
+        let n = u32::from_be_bytes([rest[0], rest[1], rest[2], rest[3]]) as usize;
+        encrypted |= rest.get(4..4 + n).is_some_and(|c| c != b"none");
+    }
+    Some(Validated {
+        encrypted,
+        ..Validated::default()
+    })
+}
+
+/// Passwords nobody should report: defaults of local setups and documentation.
+const DEFAULT_PASSWORDS: &[&str] = &[
+    "password",
+    "passwd",
+    "pass",
+    "pwd",
+    "secret",
+    "changeme",
+    "change_me",
+    "example",
+    "test",
+    "testing",
+    "admin",
+    "root",
+    "postgres",
+    "mysql",
+    "redis",
+    "guest",
+    "user",
+    "username",
+    "default",
+    "123456",
+    "12345678",
+    "qwerty",
+    "letmein",
+    "p@ssw0rd",
+    "dbpass",
+    "dbpassword",
+    "mypassword",
+    "yourpassword",
+    "foobar",
+    "foo",
+    "bar",
+    "none",
+    "null",
+];
+
+/// A password in a URL or connection string that is not a template, a placeholder, a
+/// well-known default, or the user name again.
+fn password(key: &[u8], whole: &[u8]) -> bool {
+    if key.len() < 4
+        || key.iter().any(|&b| {
+            matches!(
+                b,
+                b'$' | b'{' | b'}' | b'<' | b'>' | b'%' | b'*' | b'[' | b']'
+            )
+        })
+    {
+        return false;
+    }
+    let lower = key.to_ascii_lowercase();
+    if DEFAULT_PASSWORDS.iter().any(|d| d.as_bytes() == lower) {
+        return false;
+    }
+    // `user:password@`: a password equal to its user is a default too (`guest:guest`).
+    if let Some(at) = memchr::memmem::find(whole, key)
+        && at > 0
+        && whole[at - 1] == b':'
+    {
+        let user_start = whole[..at - 1]
+            .iter()
+            .rposition(|&b| matches!(b, b'/' | b'@' | b' ' | b'=' | b';'))
+            .map_or(0, |i| i + 1);
+        if whole[user_start..at - 1].eq_ignore_ascii_case(key) {
+            return false;
+        }
+    }
+    !is_placeholder(key, 1.5)
 }
 
 fn b64url(text: &[u8]) -> Option<Vec<u8>> {

@@ -7,6 +7,7 @@ use super::{Context, shown_secret, shown_snippet, words};
 use crate::finding::Finding;
 use crate::outcome::{Notification, Outcome};
 use crate::plan::Plan;
+use crate::rules::RuleSet;
 use crate::runbook::Runbooks;
 use crate::vocab::{Class, Encoding, Environment, Exposure, Kind, Severity, Verdict};
 use serde::Serialize;
@@ -79,10 +80,34 @@ struct JsonFinding<'a> {
     project: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     published: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    paired_with: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    token: Option<JsonToken<'a>>,
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     history: Option<History<'a>>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     suppressions: Vec<JsonSuppression<'a>>,
+}
+
+/// What a token says about itself.
+#[derive(Serialize)]
+pub(crate) struct JsonToken<'a> {
+    pub alg: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub iss: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exp: Option<String>,
+}
+
+impl<'a> JsonToken<'a> {
+    pub(crate) fn of(t: &'a crate::matcher::TokenFacts) -> Self {
+        JsonToken {
+            alg: &t.alg,
+            iss: t.iss.as_deref(),
+            exp: t.exp.map(words::iso_date),
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -217,12 +242,14 @@ pub fn write(out: &mut dyn Write, outcome: &Outcome, ctx: &Context<'_>) -> io::R
                 alternative_providers: &f.alternatives,
                 project: f.project.as_deref(),
                 published: f.published.as_deref(),
+                paired_with: f.paired.as_deref(),
+                token: f.token.as_ref().map(JsonToken::of),
                 history: History::of(f),
                 suppressions: suppressions(f),
             })
             .collect(),
         notifications: outcome.notifications.iter().map(notification).collect(),
-        plan: JsonPlan::of(ctx.plan, outcome, ctx.runbooks),
+        plan: JsonPlan::of(ctx.plan, outcome, ctx.runbooks, ctx.rules),
         stats: Stats {
             scanned: outcome.stats.scanned,
             bytes: outcome.stats.bytes,
@@ -257,7 +284,7 @@ struct JsonStep<'a> {
     together: Option<&'static str>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     also_affected: Vec<&'a str>,
-    runbooks: Vec<JsonRunbook<'a>>,
+    runbooks: Vec<JsonRunbook>,
 }
 
 #[derive(Serialize)]
@@ -271,21 +298,26 @@ struct JsonPlanSecret<'a> {
 }
 
 #[derive(Serialize)]
-struct JsonRunbook<'a> {
-    id: &'a str,
-    title: &'a str,
-    steps: Vec<JsonRunbookStep<'a>>,
+struct JsonRunbook {
+    id: String,
+    title: String,
+    steps: Vec<JsonRunbookStep>,
 }
 
 #[derive(Serialize)]
-struct JsonRunbookStep<'a> {
+struct JsonRunbookStep {
     phase: &'static str,
-    text: &'a str,
+    text: String,
 }
 
 impl<'a> JsonPlan<'a> {
     /// The plan, with each step's runbooks spelled out.
-    pub(crate) fn of(plan: &'a Plan, outcome: &'a Outcome, runbooks: &'a Runbooks) -> Self {
+    pub(crate) fn of(
+        plan: &'a Plan,
+        outcome: &'a Outcome,
+        runbooks: &'a Runbooks,
+        rules: &'a RuleSet,
+    ) -> Self {
         let sha = |i: &usize| plan.secrets[*i].first(outcome).secret_sha256.as_str();
         JsonPlan {
             steps: plan
@@ -312,23 +344,26 @@ impl<'a> JsonPlan<'a> {
                         .collect(),
                     together: step.together.map(|t| t.as_str()),
                     also_affected: step.also_affected.iter().map(sha).collect(),
-                    runbooks: step
-                        .runbooks
-                        .iter()
-                        .filter_map(|id| runbooks.get(id))
-                        .map(|rb| JsonRunbook {
-                            id: &rb.id,
-                            title: &rb.title,
-                            steps: rb
-                                .steps
-                                .iter()
-                                .map(|s| JsonRunbookStep {
-                                    phase: s.phase.as_str(),
-                                    text: &s.text,
-                                })
-                                .collect(),
-                        })
-                        .collect(),
+                    runbooks: {
+                        let provider = &plan.secrets[step.secrets[0]].first(outcome).provider;
+                        let p = rules.providers.iter().find(|p| &p.id == provider);
+                        step.runbooks
+                            .iter()
+                            .filter_map(|id| runbooks.resolve(id, p))
+                            .map(|rb| JsonRunbook {
+                                id: rb.id.clone(),
+                                title: rb.title.clone(),
+                                steps: rb
+                                    .steps
+                                    .iter()
+                                    .map(|s| JsonRunbookStep {
+                                        phase: s.phase.as_str(),
+                                        text: s.text.clone(),
+                                    })
+                                    .collect(),
+                            })
+                            .collect()
+                    },
                 })
                 .collect(),
             keep_private: plan.keep_private.iter().map(sha).collect(),

@@ -423,10 +423,11 @@ fn plan(out: &mut dyn Write, secrets: &[Secret<'_>], ctx: &Context<'_>) -> io::R
             )?;
         }
         writeln!(out)?;
+        let provider = ctx.rules.providers.iter().find(|p| p.id == f0.provider);
         for id in &step.runbooks {
-            if let Some(rb) = ctx.runbooks.get(id) {
+            if let Some(rb) = ctx.runbooks.resolve(id, provider) {
                 writeln!(out, "**{}.** {}\n", rb.title, rb.summary)?;
-                checklist(out, rb)?;
+                checklist(out, &rb)?;
                 for note in &rb.notes {
                     writeln!(out, "- Note: {note}")?;
                 }

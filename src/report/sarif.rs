@@ -49,7 +49,7 @@ fn text(s: &str) -> sarif::MultiformatMessageString {
 
 fn rule_descriptor(rule: &Rule, ctx: &Context<'_>) -> sarif::ReportingDescriptor {
     let provider = ctx.rules.provider(rule);
-    let help = ctx.runbooks.markdown(&rule.runbook, 2);
+    let help = ctx.runbooks.markdown(&rule.runbook, Some(provider), 2);
     let help_text = format!(
         "{} Rotation runbook: `leakscope explain {}`.",
         rule.description, rule.id
@@ -96,9 +96,11 @@ fn rule_descriptor(rule: &Rule, ctx: &Context<'_>) -> sarif::ReportingDescriptor
         .build()
 }
 
-/// `stripe-secret-key` → `StripeSecretKey`.
+/// `stripe-secret-key` → `StripeSecretKey`; a one-word id gets `Rule` appended, since SARIF
+/// wants a rule's name to differ from its id (`jwt` → `JwtRule`).
 fn camel(id: &str) -> String {
-    id.split('-')
+    let name: String = id
+        .split('-')
         .map(|w| {
             let mut c = w.chars();
             match c.next() {
@@ -106,7 +108,12 @@ fn camel(id: &str) -> String {
                 None => String::new(),
             }
         })
-        .collect()
+        .collect();
+    if name.eq_ignore_ascii_case(id) {
+        name + "Rule"
+    } else {
+        name
+    }
 }
 
 /// A `%SRCROOT%`-relative artifact location.
@@ -180,6 +187,12 @@ fn properties(f: &Finding, ctx: &Context<'_>) -> sarif::PropertyBag {
     }
     if let Some(project) = &f.project {
         p.insert("project".into(), json!(project));
+    }
+    if let Some(id) = &f.paired {
+        p.insert("pairedWith".into(), json!(id));
+    }
+    if let Some(t) = &f.token {
+        p.insert("token".into(), json!(super::json::JsonToken::of(t)));
     }
     if ctx.show_secrets {
         p.insert("secret".into(), json!(f.secret.expose()));
@@ -332,7 +345,12 @@ pub fn write(out: &mut dyn Write, outcome: &Outcome, ctx: &Context<'_>) -> io::R
     let mut run_props = BTreeMap::new();
     run_props.insert(
         "plan".to_string(),
-        json!(super::json::JsonPlan::of(ctx.plan, outcome, ctx.runbooks)),
+        json!(super::json::JsonPlan::of(
+            ctx.plan,
+            outcome,
+            ctx.runbooks,
+            ctx.rules
+        )),
     );
     let mut run = sarif::Run::builder()
         .tool(sarif::Tool::builder().driver(driver).build())

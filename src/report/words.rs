@@ -18,7 +18,10 @@ pub fn headline(f: &Finding) -> String {
         Environment::Test => " (test)",
         Environment::Unknown => "",
     };
-    format!("{}{env} {}", f.rule_name, f.redacted)
+    match &f.paired {
+        Some(id) => format!("{}{env} {} (beside its id {id})", f.rule_name, f.redacted),
+        None => format!("{}{env} {}", f.rule_name, f.redacted),
+    }
 }
 
 /// What to do, as a clause.
@@ -108,6 +111,37 @@ pub fn warning(w: &Warning) -> String {
         Warning::MixedLiveAndTest { provider } => format!(
             "Live and test {provider} keys in one file: check each environment gets its own."
         ),
+        Warning::EncryptedPrivateKey => "The private key is encrypted with a passphrase: less urgent, but the passphrase may be weak or stored nearby; rotate it.".into(),
+        Warning::ExpiredToken { exp } => format!(
+            "The token expired ({}): it no longer grants access by itself, but the secret that signed it may be reused; check before closing.",
+            iso_date(*exp)
+        ),
+        Warning::UnsignedToken => "The token is unsigned (alg none): anyone could have made it; it matters only if a server accepts unsigned tokens.".into(),
         Warning::Declared { message, .. } => message.clone(),
+    }
+}
+
+/// A date (UTC) from seconds since the epoch, `YYYY-MM-DD`.
+pub fn iso_date(secs: i64) -> String {
+    // Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm).
+    let z = secs.div_euclid(86_400) + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn iso_dates() {
+        assert_eq!(super::iso_date(0), "1970-01-01");
+        assert_eq!(super::iso_date(1_700_000_000), "2023-11-14");
+        assert_eq!(super::iso_date(951_782_400), "2000-02-29");
     }
 }

@@ -1,14 +1,23 @@
 //! Rules as data: the provider files in `rules/*.toml`, embedded at build time, parsed and
 //! checked into a [`RuleSet`].
 //!
-//! A rule file names one provider and lists its rules. Each rule says what a key looks like
-//! (literal `prefixes`, a `pattern`, the `charset` its body is drawn from), what it is
-//! (`kind`, `class`, `severity`), how to tell it from look-alikes (`validator`, `shape`),
-//! which runbook rotates it, and carries `examples` and `negative_examples` that
-//! [`RuleSet::check_examples`] runs through the whole matcher.
+//! A rule file names one provider (with where its keys are managed) and lists its rules. Each
+//! rule says what a key looks like, what it is (`kind`, `class`, `severity`), how to tell it
+//! from look-alikes (`validator`, `shape`, `near`), which runbook rotates it, and carries
+//! `examples` and `negative_examples` that the matcher's own check runs through the whole
+//! matcher. A key is located one of three ways:
 //!
-//! Example keys are stored split by the marker [`SPLIT_MARKER`] so that no rule file is
-//! itself a credential; [`unsplit`] removes it.
+//! - by a literal it starts with (`prefixes`, `sk_live_`) or ends with (`anchor = "suffix"`);
+//! - by a keyword it follows on the same line (`keywords`, matched without regard to case,
+//!   `twilio`, `aws_secret_access_key`), when the key itself has no distinctive literal;
+//! - next to a paired identifier (`pair`: the AWS secret access key beside its key id).
+//!
+//! A `pattern` may name the secret inside the match with a group `(?P<secret>…)` (the
+//! password of a connection string): the finding, its redaction and its digests cover only
+//! that. Example keys are stored split by [`SPLIT_MARKER`] so that no rule file is itself a
+//! credential; [`unsplit`] removes it.
+
+mod compile;
 
 use crate::vocab::{Class, Environment, Kind, Severity};
 use regex::bytes::Regex;
@@ -18,6 +27,9 @@ use std::fmt;
 
 /// The marker that splits example keys in rule files and fixtures; removed before use.
 pub const SPLIT_MARKER: &str = "~~";
+
+/// The opt-in group of the generic detector (`--generic`).
+pub const GENERIC: &str = "generic";
 
 /// The provider files, runbooks and published-example digests under `rules/`, embedded at
 /// build time (`build.rs` lists the directory), so adding a provider is adding files.
@@ -53,62 +65,6 @@ pub enum RuleError {
     },
 }
 
-/// The raw schema of one provider file.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawFile {
-    provider: String,
-    display: String,
-    #[serde(default)]
-    line_context: Vec<String>,
-    #[serde(default)]
-    file_context: Vec<String>,
-    #[serde(default)]
-    priority: i32,
-    #[serde(default)]
-    rule: Vec<RawRule>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawRule {
-    id: String,
-    name: String,
-    kind: Kind,
-    class: Class,
-    severity: Severity,
-    prefixes: Vec<String>,
-    #[serde(default)]
-    anchor: Anchor,
-    pattern: String,
-    charset: String,
-    #[serde(default)]
-    shape: Option<String>,
-    #[serde(default)]
-    live: Option<String>,
-    #[serde(default)]
-    test: Option<String>,
-    #[serde(default)]
-    validator: Option<Validator>,
-    #[serde(default)]
-    min_entropy: Option<f64>,
-    #[serde(default)]
-    account: Option<String>,
-    runbook: String,
-    description: String,
-    #[serde(default)]
-    examples: Vec<Example>,
-    #[serde(default)]
-    negative_examples: Vec<String>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawPublished {
-    #[serde(default)]
-    example: Vec<PublishedExample>,
-}
-
 /// A key published in a provider's documentation or tools, known only by its digest.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -123,7 +79,7 @@ pub struct PublishedExample {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Anchor {
-    /// The literal starts the key (`sk_live_…`).
+    /// The literal starts the match (`sk_live_…`).
     #[default]
     Prefix,
     /// The literal ends the key (`….apps.googleusercontent.com`).
@@ -134,24 +90,50 @@ pub enum Anchor {
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 #[serde(tag = "type", rename_all = "kebab-case", deny_unknown_fields)]
 pub enum Validator {
-    /// An HS256 JWT whose payload has this issuer and role.
+    /// An HS256 JWT whose payload has this role, and this issuer unless the issuer is absent
+    /// (the first Supabase keys carried only `role`, `iat` and `exp`).
     Jwt {
         /// The `iss` claim (the demo issuer `<issuer>-demo` marks a published example).
         issuer: String,
         /// The `role` claim.
         role: String,
     },
+    /// Any JWT: a header and payload that decode to JSON objects, the header naming an `alg`.
+    /// Its algorithm, issuer and expiry become facts of the finding.
+    AnyJwt,
     /// A Clerk publishable key: base64 of a host followed by `$`.
     ClerkPublishableKey,
     /// A Supabase opaque key: its checksum is checked against project refs in the same file.
     SupabaseChecksum,
+    /// The key ends with a base62 CRC32 of what precedes the checksum (GitHub, npm and
+    /// others): `digits` characters, computed over the key from `from` (0: the whole key
+    /// with its prefix; otherwise that many bytes in, e.g. past the prefix).
+    Crc32Base62 {
+        /// Where the checksummed text starts, in bytes from the key's start.
+        #[serde(default)]
+        from: usize,
+        /// How many characters the checksum has.
+        digits: usize,
+    },
+    /// A PEM, OpenSSH, PGP or PuTTY private key: tells whether it is encrypted.
+    PrivateKey,
+    /// A password in a URL or connection string: rejects placeholders, well-known defaults
+    /// and a password equal to its user name.
+    Password,
 }
 
 impl Validator {
     /// Whether the validator proves the key's structure, so that placeholder and entropy
     /// checks on the body would only add false negatives.
     pub fn is_structural(&self) -> bool {
-        matches!(self, Validator::Jwt { .. } | Validator::ClerkPublishableKey)
+        matches!(
+            self,
+            Validator::Jwt { .. }
+                | Validator::AnyJwt
+                | Validator::ClerkPublishableKey
+                | Validator::PrivateKey
+                | Validator::Password
+        )
     }
 }
 
@@ -164,6 +146,80 @@ pub struct Example {
     /// The environment the finding must report, for rules with live/test markers.
     #[serde(default)]
     pub environment: Option<Environment>,
+}
+
+/// A look-alike of a rule's keys: text that must give no hit at all, or (`gives`) exactly one
+/// hit of another rule (a JWT that is not a Supabase key is still a JWT).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(untagged)]
+pub enum NegativeExample {
+    /// Text that must give nothing.
+    Nothing(String),
+    /// Text that must give one hit, of the named rule.
+    Other {
+        /// The text, with keys split by [`SPLIT_MARKER`].
+        text: String,
+        /// The rule id it gives instead.
+        gives: String,
+    },
+}
+
+impl NegativeExample {
+    /// The text.
+    pub fn text(&self) -> &str {
+        match self {
+            NegativeExample::Nothing(t) | NegativeExample::Other { text: t, .. } => t,
+        }
+    }
+
+    /// The rule id it must give, if any.
+    pub fn gives(&self) -> Option<&str> {
+        match self {
+            NegativeExample::Nothing(_) => None,
+            NegativeExample::Other { gives, .. } => Some(gives),
+        }
+    }
+}
+
+/// A warning a rule declares for every finding of it (a caveat of a public key).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeclaredWarning {
+    /// Stable kebab-case code.
+    pub code: String,
+    /// One sentence for people.
+    pub message: String,
+}
+
+/// A condition on a match's surroundings: one of these literals within `within` bytes.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Near {
+    /// Literals, any of which must appear (case-sensitive).
+    pub any: Vec<String>,
+    /// How far before or after the match, in bytes.
+    pub within: usize,
+}
+
+/// A secret located next to an identifier found by another rule.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Pair {
+    /// The id of the identifier's rule.
+    pub rule: String,
+    /// How far before or after the identifier the secret is looked for, in bytes.
+    pub within: usize,
+}
+
+/// What a rule's hits are when they stand alone.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Alone {
+    /// Reported.
+    #[default]
+    Report,
+    /// Not reported: the rule only locates secrets paired with it (a Twilio account SID).
+    Drop,
 }
 
 /// A provider: the owner of a family of rules, and the context that points to it.
@@ -179,6 +235,10 @@ pub struct Provider {
     pub file_context: Vec<String>,
     /// Which provider to name when nothing else settles a shared prefix (higher wins).
     pub priority: i32,
+    /// Where the provider's keys are managed (for the general runbook).
+    pub keys_page: Option<String>,
+    /// Whether two keys can be active at once during a swap: `yes`, `no` or `unknown`.
+    pub overlap: Option<String>,
 }
 
 /// A compiled rule.
@@ -198,20 +258,41 @@ pub struct Rule {
     pub severity: Severity,
     /// The configuration file's severity for every must-rotate finding of this rule.
     pub severity_override: Option<Severity>,
-    /// The literals the prefilter looks for.
+    /// Literals a match starts (or ends) with, case-sensitive.
     pub prefixes: Vec<String>,
-    /// Whether the literals start or end the key.
+    /// Whether the literals start or end the match.
     pub anchor: Anchor,
+    /// Literals a key follows on its line, matched without regard to ASCII case.
+    pub keywords: Vec<String>,
+    /// How far after a keyword its key is looked for, in bytes.
+    pub window: usize,
+    /// Located next to another rule's identifier.
+    pub pair: Option<Pair>,
+    /// What hits standing alone are.
+    pub alone: Alone,
     /// The pattern as written.
     pub pattern_source: String,
     /// The pattern, anchored at the start of the window it runs on (at the end, for suffix
     /// literals).
     pub pattern: Regex,
-    /// The characters a key body is made of: a key may not be preceded or followed by one.
+    /// The pattern, unanchored: what keyword and pair searches run.
+    pub search: Regex,
+    /// The capture group holding the secret, when the match holds more than the secret.
+    pub secret_group: Option<usize>,
+    /// The characters a key is made of: a key may not be preceded or followed by one.
     pub charset: ByteSet,
     /// A pattern that, when it matches the whole key, makes this rule win over other rules
     /// sharing a prefix.
     pub shape: Option<Regex>,
+    /// A condition on the match's surroundings, without which the rule does not match; a
+    /// rule whose condition holds wins over rules without one.
+    pub near: Option<Near>,
+    /// How generic the rule is: 0 for a provider's rule; 1 for a generic format (any JWT);
+    /// 2 for a container (a URL, an Authorization header). Where several rules match one
+    /// key, the least generic wins.
+    pub fallback: u8,
+    /// Rules in an opt-in group (`generic`) run only when asked for.
+    pub opt_in: Option<String>,
     /// Marker of live keys (`_live_`).
     pub live: Option<String>,
     /// Marker of test keys (`_test_`).
@@ -223,6 +304,8 @@ pub struct Rule {
     /// A pattern whose first group, in a key, names the account the key belongs to (the keys
     /// of one Stripe account share it): what the rotation plan groups by.
     pub account: Option<Regex>,
+    /// Warnings every finding of this rule carries.
+    pub warnings: Vec<DeclaredWarning>,
     /// Id of the runbook that rotates this key.
     pub runbook: String,
     /// What the key grants and why it is or is not safe to expose.
@@ -230,7 +313,7 @@ pub struct Rule {
     /// Examples that must match.
     pub examples: Vec<Example>,
     /// Look-alikes that must not match.
-    pub negative_examples: Vec<String>,
+    pub negative_examples: Vec<NegativeExample>,
     /// Every byte the pattern can match: a key lies inside a run of these bytes, so a run
     /// shorter than `min_len` rejects a candidate before any regex runs.
     pub pattern_bytes: ByteSet,
@@ -257,16 +340,25 @@ impl Rule {
             Environment::Unknown
         }
     }
+
+    /// Whether the key starts at (or ends with) a literal of its own: only then do boundary
+    /// and placeholder checks look at the bytes around the literal.
+    pub fn has_literal(&self) -> bool {
+        !self.prefixes.is_empty()
+    }
 }
 
 /// A set of bytes, for charset and boundary checks.
 #[derive(Clone, Copy)]
-pub struct ByteSet([bool; 256]);
+pub struct ByteSet(pub(crate) [bool; 256]);
 
 impl ByteSet {
     /// Parses a character-class body such as `A-Za-z0-9_-` (ranges and single characters;
     /// a `-` first or last is literal).
     pub fn parse(spec: &str) -> Result<ByteSet, String> {
+        if !spec.is_ascii() {
+            return Err("charset must be ASCII".into());
+        }
         let mut set = [false; 256];
         let b = spec.as_bytes();
         let mut i = 0;
@@ -284,9 +376,6 @@ impl ByteSet {
                 set[b[i] as usize] = true;
                 i += 1;
             }
-        }
-        if !spec.is_ascii() {
-            return Err("charset must be ASCII".into());
         }
         Ok(ByteSet(set))
     }
@@ -320,67 +409,50 @@ pub struct RuleSet {
 }
 
 impl RuleSet {
-    /// The built-in rules and published examples.
-    pub fn builtin() -> Result<RuleSet, RuleError> {
-        let mut set = RuleSet {
+    /// No rules at all.
+    pub fn empty() -> RuleSet {
+        RuleSet {
             providers: Vec::new(),
             rules: Vec::new(),
             published: HashMap::new(),
-        };
+        }
+    }
+
+    /// The built-in rules and published examples.
+    pub fn builtin() -> Result<RuleSet, RuleError> {
+        let mut set = RuleSet::empty();
         for (file, text) in builtin::RULE_FILES {
             set.add_file(file, text)?;
         }
         for (file, text) in builtin::PUBLISHED_FILES {
             set.add_published(file, text)?;
         }
+        set.check_pairs()?;
         Ok(set)
     }
 
     /// Adds the rules of one provider file. A provider already known gains the rules.
     pub fn add_file(&mut self, file: &str, text: &str) -> Result<(), RuleError> {
-        let raw: RawFile = toml::from_str(text).map_err(|e| RuleError::Parse {
-            file: file.to_string(),
-            message: e.to_string().trim_end().to_string(),
-        })?;
-        let provider = match self.providers.iter().position(|p| p.id == raw.provider) {
-            Some(i) => i,
-            None => {
-                self.providers.push(Provider {
-                    id: raw.provider.clone(),
-                    display: raw.display.clone(),
-                    line_context: raw.line_context.iter().map(|s| s.to_lowercase()).collect(),
-                    file_context: raw.file_context.clone(),
-                    priority: raw.priority,
-                });
-                self.providers.len() - 1
-            }
-        };
-        for r in raw.rule {
-            let rule = compile(file, provider, r)?;
-            if self.rules.iter().any(|x| x.id == rule.id) {
-                return Err(RuleError::Invalid {
-                    file: file.into(),
-                    rule: rule.id,
-                    message: "duplicate rule id".into(),
-                });
-            }
-            self.rules.push(rule);
-        }
-        Ok(())
+        compile::add_file(self, file, text)
     }
 
     /// Adds a list of published example digests.
     pub fn add_published(&mut self, file: &str, text: &str) -> Result<(), RuleError> {
-        let raw: RawPublished = toml::from_str(text).map_err(|e| RuleError::Parse {
-            file: file.into(),
-            message: e.to_string().trim_end().to_string(),
-        })?;
-        for ex in raw.example {
-            let digest = parse_digest(&ex.sha256).ok_or_else(|| RuleError::Parse {
-                file: file.into(),
-                message: format!("`{}` is not a lowercase hex SHA-256 digest", ex.sha256),
-            })?;
-            self.published.insert(digest, ex);
+        compile::add_published(self, file, text)
+    }
+
+    /// Checks that every `pair` names a rule that exists.
+    pub fn check_pairs(&self) -> Result<(), RuleError> {
+        for r in &self.rules {
+            if let Some(p) = &r.pair
+                && self.get(&p.rule).is_none()
+            {
+                return Err(RuleError::Invalid {
+                    file: r.file.clone(),
+                    rule: r.id.clone(),
+                    message: format!("pair: unknown rule `{}`", p.rule),
+                });
+            }
         }
         Ok(())
     }
@@ -404,142 +476,6 @@ impl RuleSet {
     pub fn runbook_ids(&self) -> BTreeSet<&str> {
         self.rules.iter().map(|r| r.runbook.as_str()).collect()
     }
-}
-
-fn parse_digest(hex: &str) -> Option<[u8; 32]> {
-    if hex.len() != 64 || !hex.bytes().all(|c| matches!(c, b'0'..=b'9' | b'a'..=b'f')) {
-        return None;
-    }
-    let mut out = [0u8; 32];
-    for (i, chunk) in hex.as_bytes().chunks(2).enumerate() {
-        let s = std::str::from_utf8(chunk).ok()?;
-        out[i] = u8::from_str_radix(s, 16).ok()?;
-    }
-    Some(out)
-}
-
-/// Adds every byte `hir` can match to `set` (any byte of a non-ASCII character counts).
-fn hir_bytes(hir: &regex_syntax::hir::Hir, set: &mut ByteSet) {
-    use regex_syntax::hir::{Class, HirKind};
-    match hir.kind() {
-        HirKind::Empty | HirKind::Look(_) => {}
-        HirKind::Literal(lit) => {
-            for &b in lit.0.iter() {
-                set.0[b as usize] = true;
-            }
-        }
-        HirKind::Class(Class::Unicode(c)) => {
-            for r in c.ranges() {
-                let (lo, hi) = (r.start() as u32, r.end() as u32);
-                for b in lo.min(0x80)..=hi.min(0x7F) {
-                    set.0[b as usize] = true;
-                }
-                if hi >= 0x80 {
-                    for b in 0x80..=0xFF {
-                        set.0[b] = true;
-                    }
-                }
-            }
-        }
-        HirKind::Class(Class::Bytes(c)) => {
-            for r in c.ranges() {
-                for b in r.start()..=r.end() {
-                    set.0[b as usize] = true;
-                }
-            }
-        }
-        HirKind::Repetition(r) => hir_bytes(&r.sub, set),
-        HirKind::Capture(c) => hir_bytes(&c.sub, set),
-        HirKind::Concat(hs) | HirKind::Alternation(hs) => hs.iter().for_each(|h| hir_bytes(h, set)),
-    }
-}
-
-fn compile(file: &str, provider: usize, r: RawRule) -> Result<Rule, RuleError> {
-    let invalid = |message: String| RuleError::Invalid {
-        file: file.into(),
-        rule: r.id.clone(),
-        message,
-    };
-    if r.id.is_empty()
-        || !r
-            .id
-            .bytes()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-')
-    {
-        return Err(invalid("id must be lowercase kebab-case".into()));
-    }
-    if r.prefixes.is_empty() || r.prefixes.iter().any(|p| p.len() < 3) {
-        return Err(invalid(
-            "every rule needs literal prefixes of at least 3 bytes".into(),
-        ));
-    }
-    let hir = regex_syntax::parse(&r.pattern).map_err(|e| invalid(format!("pattern: {e}")))?;
-    let max_len = hir
-        .properties()
-        .maximum_len()
-        .ok_or_else(|| invalid("pattern must have a bounded length (use {m,n})".into()))?;
-    let min_len = hir.properties().minimum_len().unwrap_or(0);
-    let mut pattern_bytes = ByteSet([false; 256]);
-    hir_bytes(&hir, &mut pattern_bytes);
-    // The pattern runs on a window that starts at the literal (or ends with it, for suffix
-    // literals); the shape must fit a whole key.
-    let windowed = match r.anchor {
-        Anchor::Prefix => format!("^(?:{})", r.pattern),
-        Anchor::Suffix => format!("(?:{})$", r.pattern),
-    };
-    let pattern = Regex::new(&windowed).map_err(|e| invalid(format!("pattern: {e}")))?;
-    let shape = match &r.shape {
-        Some(s) => {
-            Some(Regex::new(&format!("^(?:{s})$")).map_err(|e| invalid(format!("shape: {e}")))?)
-        }
-        None => None,
-    };
-    let charset = ByteSet::parse(&r.charset).map_err(|e| invalid(format!("charset: {e}")))?;
-    let account = match &r.account {
-        Some(a) => {
-            let re = Regex::new(a).map_err(|e| invalid(format!("account: {e}")))?;
-            if re.captures_len() < 2 {
-                return Err(invalid("account: the pattern needs a capture group".into()));
-            }
-            Some(re)
-        }
-        None => None,
-    };
-    if let Some(p) = r.prefixes.iter().find(|p| p.len() > max_len) {
-        return Err(invalid(format!("prefix `{p}` is longer than the pattern")));
-    }
-    if r.class == Class::Publishable && r.severity != Severity::Info {
-        return Err(invalid("publishable rules have severity `info`".into()));
-    }
-    let structural = r.validator.as_ref().is_some_and(Validator::is_structural);
-    Ok(Rule {
-        id: r.id.clone(),
-        name: r.name,
-        provider,
-        kind: r.kind,
-        class: r.class,
-        severity: r.severity,
-        severity_override: None,
-        prefixes: r.prefixes,
-        anchor: r.anchor,
-        pattern_source: r.pattern,
-        pattern,
-        pattern_bytes,
-        charset,
-        shape,
-        live: r.live,
-        test: r.test,
-        validator: r.validator,
-        min_entropy: r.min_entropy.unwrap_or(if structural { 0.0 } else { 3.0 }),
-        account,
-        runbook: r.runbook,
-        description: r.description,
-        examples: r.examples,
-        negative_examples: r.negative_examples,
-        max_len,
-        min_len,
-        file: file.into(),
-    })
 }
 
 #[cfg(test)]
@@ -595,5 +531,27 @@ description = "x"
 "#;
         let err = set.add_file("x.toml", text).unwrap_err().to_string();
         assert!(err.contains("bounded length"), "{err}");
+    }
+
+    #[test]
+    fn a_rule_needs_a_literal_a_keyword_or_a_pair() {
+        let mut set = RuleSet::empty();
+        let text = r#"
+provider = "x"
+display = "X"
+[[rule]]
+id = "x-key"
+name = "X key"
+kind = "api-key"
+class = "secret"
+severity = "high"
+prefixes = []
+pattern = '[a-z]{32}'
+charset = "a-z"
+runbook = "x"
+description = "x"
+"#;
+        let err = set.add_file("x.toml", text).unwrap_err().to_string();
+        assert!(err.contains("prefixes, keywords or a pair"), "{err}");
     }
 }

@@ -192,6 +192,7 @@ fn text_json_and_sarif_snapshots() {
         ".runs[].tool.driver.rules" => insta::dynamic_redaction(|v, _| {
             format!("[{} rules]", v.as_slice().map_or(0, |s| s.len()))
         }),
+        ".runs[].results[].ruleIndex" => "[index]",
         ".runs[].tool.driver.version" => "[version]",
         ".runs[].tool.driver.semanticVersion" => "[version]",
     });

@@ -1,0 +1,260 @@
+//! The matcher's unit tests: offsets, encodings, boundaries, shared-prefix resolution,
+//! published examples, checksums, and every rule's own examples.
+
+use super::*;
+use sha2::{Digest, Sha256};
+
+mod unit {
+    use super::*;
+    use crate::rules::RuleSet;
+
+    fn matcher() -> Matcher {
+        Matcher::new(RuleSet::builtin().unwrap())
+    }
+
+    fn key(parts: &[&str]) -> String {
+        parts.concat()
+    }
+
+    #[test]
+    fn matcher_is_send_and_sync() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<Matcher>();
+        assert_send_sync::<RuleSet>();
+    }
+
+    #[test]
+    fn finds_a_stripe_key_with_offsets() {
+        let m = matcher();
+        let k = key(&["sk_live_", "ErQHQwjyaxErPZDS3MoJaQNj"]);
+        let text = format!("x = \"{k}\"\n");
+        let s = m.scan(text.as_bytes());
+        assert_eq!(s.hits.len(), 1);
+        let h = &s.hits[0];
+        assert_eq!(m.rules().rules[h.rule].id, "stripe-secret-key");
+        assert_eq!((h.start, h.end), (5, 5 + k.len()));
+        assert_eq!(h.secret, k.as_bytes());
+    }
+
+    #[test]
+    fn base64_value_is_decoded() {
+        use base64::Engine as _;
+        let m = matcher();
+        let k = key(&["re_", "N24nDGTE_7THxUDUb27c6kwViq4Vdkdxo"]);
+        let enc = base64::engine::general_purpose::STANDARD.encode(format!("RESEND={k}\n"));
+        let text = format!("data:\n  env: {enc}\n");
+        let s = m.scan(text.as_bytes());
+        assert_eq!(s.hits.len(), 1, "{text}");
+        assert_eq!(s.hits[0].encoding, Encoding::Base64);
+        assert_eq!(s.hits[0].secret, k.as_bytes());
+        assert_eq!(s.hits[0].start, text.find(&enc).unwrap());
+    }
+
+    #[test]
+    fn escaped_slash_is_undone() {
+        let m = matcher();
+        let text = key(&[
+            r#"{"secret":"whsec_"#,
+            r#"BhsV+7V\/awWDoLtuW8UONMgJll6oLJ43"}"#,
+        ]);
+        let s = m.scan(text.as_bytes());
+        assert_eq!(s.hits.len(), 1, "{text}");
+        assert_eq!(s.hits[0].encoding, Encoding::Escaped);
+        assert_eq!(
+            s.hits[0].secret,
+            key(&["whsec_", "BhsV+7V/awWDoLtuW8UONMgJll6oLJ43"]).as_bytes()
+        );
+        assert_eq!(s.hits[0].end, text.len() - 2);
+    }
+
+    #[test]
+    fn utf16_text_is_decoded() {
+        let m = matcher();
+        let k = key(&["GOCSPX-", "lztMkxMlT8XXZO2fGfDb7CgWDl2y"]);
+        let text = format!("secret={k}\r\n");
+        let mut bytes = vec![0xFF, 0xFE];
+        bytes.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+        let s = m.scan(&bytes);
+        assert!(s.utf16);
+        assert_eq!(s.hits.len(), 1);
+        assert_eq!(s.hits[0].encoding, Encoding::Utf16);
+        assert_eq!(s.hits[0].secret, k.as_bytes());
+    }
+
+    #[test]
+    fn word_boundaries_hold() {
+        let m = matcher();
+        let k = key(&["re_", "N24nDGTE_7THxUDUb27c6kwViq4Vdkdxo"]);
+        for text in [format!("pu{k}"), format!("{k}x"), format!("x_{k}")] {
+            assert!(m.scan(text.as_bytes()).hits.is_empty(), "{text}");
+        }
+        assert_eq!(m.scan(format!("\\n{k}").as_bytes()).hits.len(), 1);
+    }
+}
+
+mod rule_examples {
+    use super::*;
+    use crate::rules::RuleSet;
+
+    /// Every example of every built-in rule matches exactly once with the right rule and
+    /// environment; every negative example matches nothing.
+    #[test]
+    fn builtin_rule_examples_hold() {
+        let m = Matcher::with_opt_in(RuleSet::builtin().unwrap(), &[crate::rules::GENERIC]);
+        if let Err(failures) = m.check_examples() {
+            panic!("{} failures:\n{}", failures.len(), failures.join("\n"));
+        }
+    }
+}
+
+mod resolution {
+    use super::*;
+    use crate::rules::RuleSet;
+
+    fn ids(m: &Matcher, text: &str) -> Vec<(String, Decision, Vec<String>)> {
+        m.scan(text.as_bytes())
+            .hits
+            .iter()
+            .map(|h| {
+                (
+                    m.rules().rules[h.rule].id.clone(),
+                    h.decision,
+                    h.alternatives
+                        .iter()
+                        .map(|&a| m.rules().rules[a].id.clone())
+                        .collect(),
+                )
+            })
+            .collect()
+    }
+
+    /// A 40-character body fits both Stripe's and Clerk's patterns and neither one's shape.
+    fn ambiguous() -> String {
+        ["sk_live_", "Qm3Tz8Wk2Lp9Vx4Rb7Nc1Hd6Fg5Js0Ay3Ek8Uo2"].concat()
+    }
+
+    #[test]
+    fn shape_decides_first() {
+        let m = Matcher::new(RuleSet::builtin().unwrap());
+        let clerk = ["sk_live_", "kASAOsE1nYEZ9GlGHpYaax7LBejYWo6oScBVX4ANCc"].concat();
+        // The shape wins even against a variable name that says otherwise.
+        let got = ids(&m, &format!("STRIPE_SECRET_KEY={clerk}"));
+        assert_eq!(
+            got,
+            vec![("clerk-secret-key".into(), Decision::Shape, vec![])]
+        );
+    }
+
+    #[test]
+    fn variable_name_then_file_then_likelier() {
+        let m = Matcher::new(RuleSet::builtin().unwrap());
+        let k = ambiguous();
+        assert_eq!(
+            ids(&m, &format!("CLERK_SECRET_KEY={k}")),
+            vec![("clerk-secret-key".into(), Decision::Name, vec![])]
+        );
+        assert_eq!(
+            ids(
+                &m,
+                &format!("import {{ clerkClient }} from \"@clerk/nextjs\";\nconst key = \"{k}\";")
+            ),
+            vec![("clerk-secret-key".into(), Decision::File, vec![])]
+        );
+        // A Clerk publishable key in the same file settles it too.
+        let pk = ["pk_test_", "YnJhdmUtb3R0ZXItMTcuY2xlcmsuYWNjb3VudHMuZGV2JA"].concat();
+        let got = ids(&m, &format!("a = \"{pk}\"\nb = \"{k}\"\n"));
+        assert_eq!(got[1], ("clerk-secret-key".into(), Decision::File, vec![]));
+        // Nothing to go on: the likelier provider, with the other as an alternative.
+        assert_eq!(
+            ids(&m, &format!("key = \"{k}\"")),
+            vec![(
+                "stripe-secret-key".into(),
+                Decision::Likely,
+                vec!["clerk-secret-key".into()]
+            )]
+        );
+    }
+
+    #[test]
+    fn svix_shape_beats_stripe_for_whsec() {
+        let m = Matcher::new(RuleSet::builtin().unwrap());
+        let svix = ["whsec_", "BhsV+7V/awWDoLtuW8UONMgJll6oLJ43"].concat();
+        let got = ids(&m, &format!("secret = \"{svix}\""));
+        assert_eq!(got[0].0, "clerk-webhook-secret");
+        assert_eq!(got[0].2, vec!["resend-webhook-secret".to_string()]);
+        let got = ids(&m, &format!("RESEND_WEBHOOK_SECRET={svix}"));
+        assert_eq!(
+            got,
+            vec![("resend-webhook-secret".into(), Decision::Name, vec![])]
+        );
+    }
+
+    #[test]
+    fn published_examples_are_recognised_by_digest() {
+        let key = ["sk_test_", "Pq7Wn2Zr5Tx8Lm3Vb6Kc9Hd"].concat();
+        let mut rules = RuleSet::builtin().unwrap();
+        let plain = Matcher::new(rules.clone());
+        assert_eq!(plain.scan(key.as_bytes()).hits[0].published, None);
+        let digest = crate::finding::hex(&Sha256::digest(key.as_bytes()));
+        rules
+            .add_published(
+                "test.toml",
+                &format!(
+                    "[[example]]\nsha256 = \"{digest}\"\nsource = \"a made-up documentation key\"\n"
+                ),
+            )
+            .unwrap();
+        let m = Matcher::new(rules);
+        let hits = m.scan(format!("stripe.api_key = '{key}'").as_bytes()).hits;
+        assert_eq!(
+            hits[0].published.as_deref(),
+            Some("a made-up documentation key")
+        );
+    }
+
+    #[test]
+    fn supabase_checksum_names_the_project() {
+        let m = Matcher::new(RuleSet::builtin().unwrap());
+        let key = ["sb_secret_", "0owWCLdCobmuMWZPTjRKuo_8UqSLXye"].concat();
+        let with_url = format!("url = 'https://mnbvcxzlkjhgfdsapoiu.supabase.co'\nkey = '{key}'\n");
+        assert_eq!(
+            m.scan(with_url.as_bytes()).hits[0]
+                .validated
+                .project
+                .as_deref(),
+            Some("mnbvcxzlkjhgfdsapoiu")
+        );
+        let other = format!("url = 'https://qwertyuiopasdfghjklz.supabase.co'\nkey = '{key}'\n");
+        assert_eq!(m.scan(other.as_bytes()).hits[0].validated.project, None);
+    }
+}
+
+mod rule_catalogue {
+    use crate::rules::{GENERIC, RuleSet};
+
+    /// Every built-in rule proves itself with at least two examples and two negative
+    /// examples, and has at least as many negative examples as examples.
+    #[test]
+    fn every_rule_has_two_examples_and_as_many_negatives() {
+        let set = RuleSet::builtin().unwrap();
+        let mut short = Vec::new();
+        for r in &set.rules {
+            let (e, n) = (r.examples.len(), r.negative_examples.len());
+            if e < 2 || n < 2 || n < e {
+                short.push(format!("{}: {e} examples, {n} negative examples", r.id));
+            }
+        }
+        assert!(short.is_empty(), "{}", short.join("\n"));
+    }
+
+    /// The generic detector's rules are opt-in; every other rule runs by default.
+    #[test]
+    fn only_the_generic_group_is_opt_in() {
+        let set = RuleSet::builtin().unwrap();
+        for r in &set.rules {
+            if let Some(g) = &r.opt_in {
+                assert_eq!(g, GENERIC, "{}", r.id);
+            }
+        }
+    }
+}
