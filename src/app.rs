@@ -52,6 +52,8 @@ pub fn run(settings: Settings) -> anyhow::Result<i32> {
         matcher,
         runbooks,
         config,
+        baseline,
+        notes,
     } = settings;
     let _ = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
@@ -126,13 +128,15 @@ pub fn run(settings: Settings) -> anyhow::Result<i32> {
         }
     };
     bar.finish();
-    suppress(&mut outcome, &config);
+    outcome.notifications.extend(notes);
+    suppress(&mut outcome, &config, mode == Mode::Range);
     if output.write_baseline {
         return write_baseline(&output, &outcome, quiet);
     }
-    if let Some(path) = &output.baseline {
-        Baseline::load(path)?.filter(&mut outcome);
+    if let Some(b) = &baseline {
+        b.filter(&mut outcome);
     }
+    outcome.finish();
     let code = exit_code(&outcome, output.fail_on);
     print_notifications(&outcome, quiet);
     let plan = crate::plan::build(&outcome);
@@ -141,6 +145,7 @@ pub fn run(settings: Settings) -> anyhow::Result<i32> {
         runbooks: &runbooks,
         plan: &plan,
         show_secrets: output.show_secrets,
+        sarif_public: output.sarif_public,
         mode,
         revision,
         exit_code: code,
@@ -149,13 +154,23 @@ pub fn run(settings: Settings) -> anyhow::Result<i32> {
     Ok(code)
 }
 
-/// Suppresses the findings the configuration allows (by path or fingerprint).
-fn suppress(outcome: &mut Outcome, config: &Config) {
+/// Suppresses the findings the configuration allows (by path or fingerprint). In a range,
+/// `leakscope:allow` comments are the range's own: they stay proposals, which do not pass the
+/// gate, unless the configuration of the range's base trusts them.
+fn suppress(outcome: &mut Outcome, config: &Config, range: bool) {
     for f in &mut outcome.findings {
+        if range && !config.trust_inline_allow {
+            for s in &mut f.suppressions {
+                if s.kind == SuppressionKind::InSource {
+                    s.proposed = true;
+                }
+            }
+        }
         if let Some(justification) = config.allowed(&f.path, &f.fingerprint) {
             f.suppressions.push(Suppression {
                 kind: SuppressionKind::External,
                 justification,
+                proposed: false,
             });
         }
     }

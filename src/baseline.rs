@@ -10,6 +10,9 @@ use std::path::Path;
 /// The version of the baseline file format.
 pub const VERSION: u32 = 1;
 
+/// Baselines larger than this are refused (a million findings is not a baseline).
+pub const BASELINE_MAX: u64 = 256 << 20;
+
 /// Why a baseline file cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum BaselineError {
@@ -84,9 +87,11 @@ impl Baseline {
     /// Reads a baseline file.
     pub fn load(path: &Path) -> Result<Baseline, BaselineError> {
         let shown = path.display().to_string();
-        let text = std::fs::read(path).map_err(|e| BaselineError::Read {
-            path: shown.clone(),
-            message: e.to_string(),
+        let text = crate::config::read_capped(path, BASELINE_MAX).map_err(|message| {
+            BaselineError::Read {
+                path: shown.clone(),
+                message,
+            }
         })?;
         Baseline::parse(&shown, &text)
     }

@@ -83,6 +83,11 @@ pub struct ReportArgs {
     #[arg(long)]
     pub show_secrets: bool,
 
+    /// SARIF: include public-safe findings, as notes (left out by default: code scanning turns
+    /// every result into an alert).
+    #[arg(long)]
+    pub sarif_public: bool,
+
     /// Exit with 1 when a finding reaches this severity [default: medium, or `fail_on` in the
     /// configuration file].
     #[arg(long, value_enum, value_name = "SEVERITY")]

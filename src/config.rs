@@ -14,6 +14,36 @@ use std::path::{Path, PathBuf};
 /// The file name looked for at a repository's root.
 pub const FILE_NAME: &str = ".leakscope.toml";
 
+/// Configuration and baseline files larger than this are refused: no honest one comes close.
+pub const MAX_SIZE: u64 = 4 << 20;
+
+/// Reads a file named on the command line or found in the tree: a regular file or a pipe,
+/// at most `limit` bytes (a device, a directory or an endless stream is refused).
+pub fn read_capped(path: &Path, limit: u64) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let meta = std::fs::metadata(path).map_err(|e| e.to_string())?;
+    let ft = meta.file_type();
+    #[cfg(unix)]
+    let pipe = std::os::unix::fs::FileTypeExt::is_fifo(&ft);
+    #[cfg(not(unix))]
+    let pipe = false;
+    if !ft.is_file() && !pipe {
+        return Err("not a regular file or a pipe".into());
+    }
+    if ft.is_file() && meta.len() > limit {
+        return Err(format!("larger than {limit} bytes"));
+    }
+    let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    let mut bytes = Vec::new();
+    file.take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| e.to_string())?;
+    if bytes.len() as u64 > limit {
+        return Err(format!("larger than {limit} bytes"));
+    }
+    Ok(bytes)
+}
+
 /// Why a configuration file cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -44,6 +74,8 @@ pub enum ConfigError {
 struct Raw {
     #[serde(default)]
     fail_on: Option<toml::Spanned<String>>,
+    #[serde(default)]
+    trust_inline_allow: bool,
     #[serde(default)]
     allow: RawAllow,
     #[serde(default)]
@@ -85,8 +117,12 @@ struct RawRules {
 pub struct Config {
     /// Where it came from.
     pub path: Option<PathBuf>,
+    /// What the messages call the file (its path, or `A:path` for a file read from git).
+    pub name: String,
     /// Default gate.
     pub fail_on: Option<Gate>,
+    /// With `--range`, whether `leakscope:allow` comments that the range adds pass the gate.
+    pub trust_inline_allow: bool,
     /// Path globs whose findings are suppressed, as written.
     pub allow_paths: Vec<String>,
     allow_set: Option<GlobSet>,
@@ -106,12 +142,17 @@ fn line_col(text: &str, offset: usize) -> (usize, usize) {
 }
 
 impl Config {
-    /// Loads and checks a configuration file.
+    /// Loads and checks a configuration file: a regular file or a pipe (`<(…)`), at most
+    /// [`MAX_SIZE`] bytes.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
         let shown = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Read {
+        let bytes = read_capped(path, MAX_SIZE).map_err(|message| ConfigError::Read {
             path: shown.clone(),
-            message: e.to_string(),
+            message,
+        })?;
+        let text = String::from_utf8(bytes).map_err(|_| ConfigError::Read {
+            path: shown.clone(),
+            message: "not UTF-8 text".into(),
         })?;
         Config::parse(&shown, &text).map(|mut c| {
             c.path = Some(path.to_path_buf());
@@ -178,7 +219,9 @@ impl Config {
         }
         Ok(Config {
             path: None,
+            name: name.to_string(),
             fail_on,
+            trust_inline_allow: raw.trust_inline_allow,
             allow_paths,
             allow_set: Some(allow_set),
             allow_fingerprints: raw.allow.fingerprints,
@@ -189,27 +232,102 @@ impl Config {
         })
     }
 
-    /// Finds `.leakscope.toml` in `dir` or its ancestors up to the repository root (the first
-    /// directory holding `.git`), or in `dir` alone outside git.
-    pub fn discover(dir: &Path) -> Option<PathBuf> {
+    /// Finds `.leakscope.toml` in `dir` or its ancestors up to the work tree's root (the
+    /// first directory holding `.git`), or in `dir` alone outside git: a file in a shared
+    /// parent directory (`/tmp`, a home directory) never configures a scan. Only a regular
+    /// file counts (a symbolic link is not followed); anything else is named in the error.
+    pub fn discover(dir: &Path) -> Result<Option<PathBuf>, ConfigError> {
+        let root =
+            std::iter::successors(Some(dir), |d| d.parent()).find(|d| d.join(".git").exists());
+        let stop = root.unwrap_or(dir);
         let mut d = Some(dir);
         while let Some(cur) = d {
             let candidate = cur.join(FILE_NAME);
-            if candidate.is_file() {
-                return Some(candidate);
+            match std::fs::symlink_metadata(&candidate) {
+                Ok(m) if m.file_type().is_file() => return Ok(Some(candidate)),
+                Ok(_) => {
+                    return Err(ConfigError::Read {
+                        path: candidate.display().to_string(),
+                        message:
+                            "not a regular file (a symbolic link, directory or device): not read"
+                                .into(),
+                    });
+                }
+                Err(_) => {}
             }
-            if cur.join(".git").exists() {
-                return None;
+            if cur == stop {
+                return Ok(None);
             }
             d = cur.parent();
         }
-        None
+        Ok(None)
+    }
+
+    /// What `new` (the configuration a range brings) would change over `self` (the one in
+    /// force), in words; empty when nothing that matters changes.
+    pub fn describe_change(&self, new: &Config) -> Vec<String> {
+        let mut out = Vec::new();
+        let added = |a: &[String], b: &[String]| -> Vec<String> {
+            b.iter().filter(|x| !a.contains(x)).cloned().collect()
+        };
+        let disable =
+            |c: &Config| -> Vec<String> { c.disable.iter().map(|d| d.get_ref().clone()).collect() };
+        let d = added(&disable(self), &disable(new));
+        if !d.is_empty() {
+            out.push(format!("disables rules {}", d.join(", ")));
+        }
+        let p = added(&self.allow_paths, &new.allow_paths);
+        if !p.is_empty() {
+            out.push(format!("allows paths {}", p.join(", ")));
+        }
+        let fps = |c: &Config| -> Vec<String> {
+            c.allow_fingerprints
+                .iter()
+                .map(|f| f.fingerprint.to_lowercase())
+                .collect()
+        };
+        let f = added(&fps(self), &fps(new));
+        if !f.is_empty() {
+            out.push(format!("allows {} fingerprint(s)", f.len()));
+        }
+        if self.fail_on != new.fail_on {
+            out.push(format!(
+                "sets fail_on to {}",
+                new.fail_on
+                    .map_or("the default".to_string(), |g| g.to_string())
+            ));
+        }
+        let sev = |c: &Config| -> Vec<String> {
+            c.severity
+                .iter()
+                .map(|(k, v)| format!("{k}={}", v.get_ref()))
+                .collect()
+        };
+        let s = added(&sev(self), &sev(new));
+        if !s.is_empty() {
+            out.push(format!("overrides severities ({})", s.join(", ")));
+        }
+        if new.providers.len() != self.providers.len()
+            || new
+                .providers
+                .iter()
+                .zip(&self.providers)
+                .any(|(a, b)| a.get_ref() != b.get_ref())
+        {
+            out.push("changes custom rules".into());
+        }
+        if new.trust_inline_allow && !self.trust_inline_allow {
+            out.push("trusts inline allow comments".into());
+        }
+        out
     }
 
     fn name(&self) -> String {
-        self.path
-            .as_ref()
-            .map_or_else(|| FILE_NAME.to_string(), |p| p.display().to_string())
+        if self.name.is_empty() {
+            FILE_NAME.to_string()
+        } else {
+            self.name.clone()
+        }
     }
 
     fn invalid(&self, offset: usize, message: String) -> ConfigError {

@@ -45,6 +45,19 @@ impl Secret {
         format!("{head}\u{2026}{last}")
     }
 
+    /// The fingerprint of a finding of this key under `rule_id` at `path`: SHA-256 of
+    /// `leakscope/v2`, NUL, the rule id, NUL, the key, NUL, the path.
+    pub fn location_fingerprint(&self, rule_id: &str, path: &str) -> String {
+        let mut h = Sha256::new();
+        h.update(b"leakscope/v2\0");
+        h.update(rule_id.as_bytes());
+        h.update(b"\0");
+        h.update(self.0.as_bytes());
+        h.update(b"\0");
+        h.update(path.as_bytes());
+        hex(&h.finalize())
+    }
+
     /// Lowercase hex SHA-256 of the text: the same key gives the same digest anywhere.
     pub fn sha256(&self) -> String {
         hex(&Sha256::digest(self.0.as_bytes()))
@@ -226,13 +239,17 @@ pub struct Snippet {
     pub raw: String,
 }
 
-/// How a finding was suppressed: it stays in JSON and SARIF, but does not fail the gate.
+/// How a finding was suppressed: it stays in JSON and SARIF, and unless the suppression is
+/// only proposed, it does not fail the gate.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Suppression {
     /// Where the suppression lives.
     pub kind: SuppressionKind,
     /// Why.
     pub justification: String,
+    /// A suppression the change under review added itself (a `leakscope:allow` comment in a
+    /// range): reported, but not trusted to pass the gate.
+    pub proposed: bool,
 }
 
 /// Where a suppression lives (SARIF `suppressions[].kind`).
@@ -314,8 +331,12 @@ pub struct Finding {
     pub redacted: String,
     /// SHA-256 of the key.
     pub secret_sha256: String,
-    /// Stable fingerprint from rule id and key.
+    /// Stable fingerprint from rule id and key (`leakscope/v1`): what baselines and allowed
+    /// fingerprints match.
     pub fingerprint: String,
+    /// Fingerprint from rule id, key and path (`leakscope/v2`): one per place, for code
+    /// scanning, which folds results that share one.
+    pub location_fingerprint: String,
     /// How the key was encoded where it was found.
     pub encoding: Encoding,
     /// Warnings riding on the finding, sorted by code.
@@ -346,9 +367,14 @@ pub struct Finding {
 }
 
 impl Finding {
-    /// Whether a suppression applies.
+    /// Whether a trusted suppression applies: the finding does not fail the gate.
     pub fn suppressed(&self) -> bool {
-        !self.suppressions.is_empty()
+        self.suppressions.iter().any(|s| !s.proposed)
+    }
+
+    /// Whether only suppressions the change under review proposed apply.
+    pub fn only_proposed(&self) -> bool {
+        !self.suppressions.is_empty() && !self.suppressed()
     }
 }
 

@@ -76,6 +76,8 @@ codes! {
     StaleBaseline = "stale-baseline", Note;
     /// SARIF left findings out (code scanning's limit).
     Truncated = "truncated", Warning;
+    /// A range changes the configuration or baseline it is judged by.
+    ConfigChanged = "config-changed", Warning;
 }
 
 /// A message about the scan itself, not about a key: an unreadable file, a skipped file, a

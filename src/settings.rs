@@ -2,12 +2,14 @@
 //! in force (built-in, then the configuration file's), where the report goes, and the gate that
 //! turns findings into an exit code.
 
+use crate::baseline::Baseline;
 use crate::cli::{
     BaselineOf, Cli, ColorWhen, Command, FailOn, HistoryArgs, ListFormat, OutputFormat, ReportArgs,
     ScanArgs,
 };
 use crate::config::Config;
 use crate::matcher::Matcher;
+use crate::outcome::{Code, Notification};
 use crate::report::Format;
 use crate::rules::RuleSet;
 use crate::runbook::Runbooks;
@@ -83,12 +85,12 @@ pub struct Output {
     pub path: Option<PathBuf>,
     /// Print full secrets.
     pub show_secrets: bool,
+    /// SARIF: include public-safe findings.
+    pub sarif_public: bool,
     /// Findings at or above this severity fail the run; `None` never fails.
     pub fail_on: Option<Severity>,
     /// Colour text output.
     pub color: bool,
-    /// Report only findings not in this baseline.
-    pub baseline: Option<PathBuf>,
     /// Write a baseline (to `path`) instead of a report.
     pub write_baseline: bool,
 }
@@ -111,6 +113,10 @@ pub struct Settings {
     pub runbooks: Runbooks,
     /// The configuration file's allow lists.
     pub config: Config,
+    /// Report only findings not recorded in this baseline.
+    pub baseline: Option<Baseline>,
+    /// Notes raised while resolving the settings (a range that changes its configuration).
+    pub notes: Vec<Notification>,
 }
 
 /// The default baseline file.
@@ -158,22 +164,51 @@ impl Settings {
             Command::Baseline { .. } => unreachable!("resolved above"),
         };
 
-        let config_path = match &cli.config {
-            Some(p) => Some(p.clone()),
-            None => {
-                let dir = target.unwrap_or_else(|| PathBuf::from("."));
-                let dir = if dir.is_file() {
-                    dir.parent()
-                        .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
-                } else {
-                    dir
-                };
-                dir.canonicalize().ok().and_then(|d| Config::discover(&d))
+        // Configuration and baseline: from the range's base for a merge gate, else from disk.
+        let mut notes = Vec::new();
+        let baseline_arg = report.as_ref().and_then(|r| r.baseline.clone());
+        let (config, baseline) = match &job {
+            Job::History {
+                repo,
+                range: Some(range),
+                ..
+            } => {
+                let repo = crate::source::git::open(repo.as_deref())?;
+                from_base(
+                    &repo,
+                    range,
+                    cli.config.as_deref(),
+                    baseline_arg.as_deref(),
+                    &mut notes,
+                )?
             }
-        };
-        let config = match &config_path {
-            Some(p) => Config::load(p)?,
-            None => Config::default(),
+            _ => {
+                let config_path = match &cli.config {
+                    Some(p) => Some(p.clone()),
+                    None => {
+                        let dir = target.unwrap_or_else(|| PathBuf::from("."));
+                        let dir = if dir.is_file() {
+                            dir.parent()
+                                .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+                        } else {
+                            dir
+                        };
+                        match dir.canonicalize() {
+                            Ok(d) => Config::discover(&d)?,
+                            Err(_) => None,
+                        }
+                    }
+                };
+                let config = match &config_path {
+                    Some(p) => Config::load(p)?,
+                    None => Config::default(),
+                };
+                let baseline = match &baseline_arg {
+                    Some(p) => Some(Baseline::load(p)?),
+                    None => None,
+                };
+                (config, baseline)
+            }
         };
         let mut rules = RuleSet::builtin().context("loading the built-in rules")?;
         let runbooks = Runbooks::builtin().context("loading the built-in runbooks")?;
@@ -190,9 +225,7 @@ impl Settings {
         {
             anyhow::bail!(
                 "{}: custom rules fail their own examples:\n  {}",
-                config_path
-                    .as_ref()
-                    .map_or_else(String::new, |p| p.display().to_string()),
+                config.name,
                 failures.join("\n  ")
             );
         }
@@ -206,8 +239,89 @@ impl Settings {
             matcher,
             runbooks,
             config,
+            baseline,
+            notes,
         })
     }
+}
+
+/// With `--range A..B`: the configuration and the baseline from revision A's tree (a path
+/// named on the command line is looked up there too, unless it is absolute and outside the
+/// work tree), and a warning when the range changes them.
+fn from_base(
+    repo: &gix::Repository,
+    range: &str,
+    config_arg: Option<&Path>,
+    baseline_arg: Option<&Path>,
+    notes: &mut Vec<Notification>,
+) -> anyhow::Result<(Config, Option<Baseline>)> {
+    use crate::source::git::trusted::{Base, Located};
+    let base = Base::open(repo, range)?;
+    let label = base.label();
+    let changed = |rel: &str, what: String, notes: &mut Vec<Notification>| {
+        notes.push(Notification::new(
+            Code::ConfigChanged,
+            Some(rel.to_string()),
+            format!(
+                "the range changes {rel}: it {what}; this scan uses {rel} as it is in {label}, the range's base: the change takes effect once merged"
+            ),
+        ));
+    };
+    let config = match config_arg.map(|p| base.locate(p)) {
+        Some(Located::OnDisk(p)) => Config::load(&p)?,
+        located => {
+            let rel = match located {
+                Some(Located::InTree(r)) => r,
+                _ => crate::config::FILE_NAME.to_string(),
+            };
+            let name = format!("{label}:{rel}");
+            let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+            let config = match base.read(&rel, crate::config::MAX_SIZE)? {
+                Some(bytes) => Config::parse(&name, &text(&bytes))?,
+                None if config_arg.is_some() => anyhow::bail!(
+                    "{rel}: not in {label}, the range's base: with --range the configuration is read from the base"
+                ),
+                None => Config::default(),
+            };
+            if let Some(new) = base.changed(&rel)? {
+                let what = match new {
+                    None => "deletes it".to_string(),
+                    Some(bytes) => match Config::parse(&rel, &text(&bytes)) {
+                        Ok(new) => {
+                            let d = config.describe_change(&new);
+                            if d.is_empty() {
+                                "edits it".to_string()
+                            } else {
+                                d.join("; ")
+                            }
+                        }
+                        Err(e) => format!("makes it invalid ({e})"),
+                    },
+                };
+                changed(&rel, what, notes);
+            }
+            config
+        }
+    };
+    let baseline = match baseline_arg.map(|p| base.locate(p)) {
+        None => None,
+        Some(Located::OnDisk(p)) => Some(Baseline::load(&p)?),
+        Some(Located::InTree(rel)) => {
+            let bytes = base
+                .read(&rel, crate::baseline::BASELINE_MAX)?
+                .ok_or_else(|| {
+                    anyhow::anyhow!(
+                        "{rel}: not in {label}, the range's base: with --range the baseline is read from the base"
+                    )
+                })?;
+            let b = Baseline::parse(&format!("{label}:{rel}"), &bytes)?;
+            if base.changed(&rel)?.is_some() {
+                changed(&rel, "edits it".to_string(), notes);
+            }
+            Some(b)
+        }
+    };
+    Ok((config, baseline))
 }
 
 fn scan_job(a: ScanArgs, threads: usize) -> (Job, Option<ReportArgs>, Option<PathBuf>) {
@@ -256,9 +370,9 @@ fn output(
             format: Format::Text,
             path: None,
             show_secrets: false,
+            sarif_public: false,
             fail_on: None,
             color: use_color(color, false),
-            baseline: None,
             write_baseline: false,
         };
     };
@@ -271,6 +385,7 @@ fn output(
         format: format(r.format),
         path,
         show_secrets: r.show_secrets,
+        sarif_public: r.sarif_public,
         fail_on: r
             .fail_on
             .map(gate)
@@ -278,7 +393,6 @@ fn output(
             .unwrap_or(Gate::Medium)
             .threshold(),
         color: use_color(color, to_file),
-        baseline: r.baseline,
         write_baseline,
     }
 }

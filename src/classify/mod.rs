@@ -256,6 +256,7 @@ pub fn classify(rules: &RuleSet, analysis: &Analysis, origin: Origin<'_>) -> Vec
             .map(|justification| Suppression {
                 kind: SuppressionKind::InSource,
                 justification,
+                proposed: false,
             })
             .into_iter()
             .collect();
@@ -284,6 +285,7 @@ pub fn classify(rules: &RuleSet, analysis: &Analysis, origin: Origin<'_>) -> Vec
             snippet: hf.snippet.clone(),
             secret_sha256: secret.sha256(),
             fingerprint: secret.fingerprint(&rule.id),
+            location_fingerprint: secret.location_fingerprint(&rule.id, origin.path),
             secret,
             redacted,
             encoding: hit.encoding,

@@ -41,6 +41,7 @@ struct Stats {
     delta_scans: u64,
     delta_trees: u64,
     suppressed: u64,
+    allowed_in_range: u64,
     baselined: u64,
     complete: bool,
 }
@@ -114,6 +115,18 @@ impl<'a> JsonToken<'a> {
 pub(crate) struct JsonSuppression<'a> {
     pub kind: &'static str,
     pub justification: &'a str,
+    /// `accepted`, or `underReview` for an allow comment the range under review added.
+    pub status: &'static str,
+}
+
+/// How many findings only comments added by the range under review allow (they still fail
+/// the gate).
+pub fn allowed_in_range(outcome: &Outcome) -> u64 {
+    outcome
+        .findings
+        .iter()
+        .filter(|f| f.only_proposed())
+        .count() as u64
 }
 
 /// Suppressions of a finding in wire form.
@@ -123,6 +136,11 @@ pub(crate) fn suppressions(f: &Finding) -> Vec<JsonSuppression<'_>> {
         .map(|s| JsonSuppression {
             kind: s.kind.as_str(),
             justification: &s.justification,
+            status: if s.proposed {
+                "underReview"
+            } else {
+                "accepted"
+            },
         })
         .collect()
 }
@@ -136,6 +154,7 @@ pub(crate) struct History<'a> {
     pub date: Option<&'a str>,
     pub commits: Vec<IntroducingCommit<'a>>,
     pub paths: &'a [String],
+    pub paths_total: usize,
     pub refs: &'a [String],
     pub at_head: bool,
     pub blob: &'a str,
@@ -161,6 +180,7 @@ impl<'a> History<'a> {
                 .map(|(c, paths)| IntroducingCommit { commit: c, paths })
                 .collect(),
             paths: &p.paths,
+            paths_total: p.paths_total,
             refs: &p.refs,
             at_head: p.at_head,
             blob: &p.blob,
@@ -257,6 +277,7 @@ pub fn write(out: &mut dyn Write, outcome: &Outcome, ctx: &Context<'_>) -> io::R
             delta_scans: outcome.stats.delta_scans,
             delta_trees: outcome.stats.delta_trees,
             suppressed: outcome.findings.iter().filter(|f| f.suppressed()).count() as u64,
+            allowed_in_range: allowed_in_range(outcome),
             baselined: outcome.stats.baselined,
             complete: outcome.complete(),
         },

@@ -117,7 +117,7 @@ fn scope(out: &mut dyn Write, outcome: &Outcome, ctx: &Context<'_>) -> io::Resul
     let what = match (ctx.mode, &ctx.revision) {
         (super::Mode::History | super::Mode::Range, Some(r)) => format!(
             "Git history of {} at {}{}",
-            code(&r.repository),
+            code(&r.name),
             r.commit
                 .as_deref()
                 .map_or("an unborn HEAD".to_string(), |c| code(short(c))),
@@ -125,7 +125,7 @@ fn scope(out: &mut dyn Write, outcome: &Outcome, ctx: &Context<'_>) -> io::Resul
                 .as_deref()
                 .map_or(String::new(), |b| format!(" ({})", code(b)))
         ),
-        (super::Mode::Staged, Some(r)) => format!("Staged changes in {}", code(&r.repository)),
+        (super::Mode::Staged, Some(r)) => format!("Staged changes in {}", code(&r.name)),
         _ => "Files on disk".to_string(),
     };
     writeln!(
@@ -261,6 +261,13 @@ fn summary(out: &mut dyn Write, secrets: &[Secret<'_>], outcome: &Outcome) -> io
         .iter()
         .filter(|n| n.level() == Level::Error)
         .count();
+    let proposed = super::json::allowed_in_range(outcome);
+    if proposed > 0 {
+        writeln!(
+            out,
+            "- **Allowed by comments added in this range**: {proposed} (not trusted: still reported)."
+        )?;
+    }
     if errors == 0 {
         writeln!(out, "- The scan was complete.")?;
     } else {

@@ -60,6 +60,8 @@ pub struct Context<'a> {
     pub plan: &'a Plan,
     /// Print full secrets.
     pub show_secrets: bool,
+    /// SARIF: include public-safe findings (as notes).
+    pub sarif_public: bool,
     /// Which command ran.
     pub mode: Mode,
     /// History and staged: the revision scanned.

@@ -13,8 +13,9 @@ use serde_sarif::sarif;
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
-/// The key of our entry in `partialFingerprints`.
-pub const FINGERPRINT_KEY: &str = "leakscope/v1";
+/// The key of our entry in `partialFingerprints`: from rule, secret and path, so one secret
+/// at three paths is three alerts (baselines keep the rule-and-secret `leakscope/v1`).
+pub const FINGERPRINT_KEY: &str = "leakscope/v2";
 
 /// GitHub code scanning's limit on results per run: the most severe are kept.
 pub const MAX_RESULTS: usize = 25_000;
@@ -31,15 +32,33 @@ pub fn level(severity: Severity) -> sarif::ResultLevel {
     }
 }
 
-/// GitHub's `security-severity` score of a rule, from the severity of an exposed live key.
-fn security_severity(rule: &Rule) -> &'static str {
-    match (rule.class, rule.severity) {
-        (Class::Publishable, _) => "0.1",
-        (_, Severity::Critical) => "9.5",
-        (_, Severity::High) => "8.0",
-        (_, Severity::Medium) => "5.5",
-        (_, Severity::Low) => "2.0",
-        (_, Severity::Info) => "0.1",
+/// GitHub's `security-severity` score of a severity. GitHub reads it from the rule, not the
+/// result: hence a descriptor per (rule, severity) that occurs.
+fn security_severity(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Critical => "9.5",
+        Severity::High => "8.0",
+        Severity::Medium => "5.5",
+        Severity::Low => "2.0",
+        Severity::Info => "0.1",
+    }
+}
+
+/// The severity a rule's own descriptor states: that of its exposed live keys.
+fn base_severity(rule: &Rule) -> Severity {
+    match rule.class {
+        Class::Publishable => Severity::Info,
+        Class::Secret => rule.severity_override.unwrap_or(rule.severity),
+    }
+}
+
+/// The descriptor id of a finding: its rule's id at the rule's base severity,
+/// `<rule id>/<severity>` at any other.
+fn descriptor_id(rule: &Rule, severity: Severity) -> String {
+    if severity == base_severity(rule) {
+        rule.id.clone()
+    } else {
+        format!("{}/{severity}", rule.id)
     }
 }
 
@@ -47,7 +66,12 @@ fn text(s: &str) -> sarif::MultiformatMessageString {
     sarif::MultiformatMessageString::builder().text(s).build()
 }
 
-fn rule_descriptor(rule: &Rule, ctx: &Context<'_>) -> sarif::ReportingDescriptor {
+fn rule_descriptor(
+    rule: &Rule,
+    severity: Severity,
+    ctx: &Context<'_>,
+) -> sarif::ReportingDescriptor {
+    let id = descriptor_id(rule, severity);
     let provider = ctx.rules.provider(rule);
     let help = ctx.runbooks.markdown(&rule.runbook, Some(provider), 2);
     let help_text = format!(
@@ -57,15 +81,15 @@ fn rule_descriptor(rule: &Rule, ctx: &Context<'_>) -> sarif::ReportingDescriptor
     let mut props = BTreeMap::new();
     props.insert(
         "security-severity".to_string(),
-        json!(security_severity(rule)),
+        json!(security_severity(severity)),
     );
     props.insert("precision".to_string(), json!("high"));
     props.insert("provider".to_string(), json!(provider.id));
     props.insert("kind".to_string(), json!(&rule.kind));
     props.insert("class".to_string(), json!(rule.class));
     sarif::ReportingDescriptor::builder()
-        .id(rule.id.clone())
-        .name(camel(&rule.id))
+        .id(id.clone())
+        .name(camel(&id))
         .short_description(text(&rule.name))
         .full_description(text(&rule.description))
         .help(
@@ -76,10 +100,7 @@ fn rule_descriptor(rule: &Rule, ctx: &Context<'_>) -> sarif::ReportingDescriptor
         )
         .default_configuration(
             sarif::ReportingConfiguration::builder()
-                .level(json!(level(match rule.class {
-                    Class::Publishable => Severity::Info,
-                    Class::Secret => rule.severity,
-                })))
+                .level(json!(level(severity)))
                 .build(),
         )
         .properties(
@@ -100,7 +121,7 @@ fn rule_descriptor(rule: &Rule, ctx: &Context<'_>) -> sarif::ReportingDescriptor
 /// wants a rule's name to differ from its id (`jwt` → `JwtRule`).
 fn camel(id: &str) -> String {
     let name: String = id
-        .split('-')
+        .split(['-', '/'])
         .map(|w| {
             let mut c = w.chars();
             match c.next() {
@@ -180,6 +201,7 @@ fn properties(f: &Finding, ctx: &Context<'_>) -> sarif::PropertyBag {
     p.insert("secretSha256".into(), json!(f.secret_sha256));
     p.insert("redacted".into(), json!(f.redacted));
     p.insert("warnings".into(), json!(super::json::warnings(f)));
+    p.insert("fingerprint".into(), json!(f.fingerprint));
     p.insert("encoding".into(), json!(f.encoding));
     p.insert("runbooks".into(), json!(f.runbooks));
     if !f.alternatives.is_empty() {
@@ -207,39 +229,63 @@ fn properties(f: &Finding, ctx: &Context<'_>) -> sarif::PropertyBag {
 
 /// Writes the SARIF log, pretty-printed, with a trailing newline.
 pub fn write(out: &mut dyn Write, outcome: &Outcome, ctx: &Context<'_>) -> io::Result<()> {
-    let mut rules: Vec<&Rule> = ctx.rules.rules.iter().collect();
-    rules.sort_by(|a, b| a.id.cmp(&b.id));
-    let index: BTreeMap<&str, usize> = rules
+    // Public-safe findings are not alerts: left out unless asked for (then as notes).
+    let mut shown: Vec<&Finding> = outcome
+        .findings
         .iter()
-        .enumerate()
-        .map(|(i, r)| (r.id.as_str(), i))
+        .filter(|f| ctx.sarif_public || f.verdict != crate::vocab::Verdict::PublicSafe)
         .collect();
-
-    let mut shown: Vec<&Finding> = outcome.findings.iter().collect();
     let truncated = shown.len() > MAX_RESULTS;
     if truncated {
         shown.sort_by_key(|f| std::cmp::Reverse(f.severity));
         shown.truncate(MAX_RESULTS);
         shown.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     }
+    // One descriptor per rule at its base severity, and one per other severity its shown
+    // findings have.
+    let mut descriptors: BTreeMap<String, (&Rule, Severity)> = ctx
+        .rules
+        .rules
+        .iter()
+        .map(|r| (r.id.clone(), (r, base_severity(r))))
+        .collect();
+    for f in &shown {
+        if let Some(r) = ctx.rules.get(&f.rule_id) {
+            descriptors
+                .entry(descriptor_id(r, f.severity))
+                .or_insert((r, f.severity));
+        }
+    }
+    let index: BTreeMap<&str, usize> = descriptors
+        .keys()
+        .enumerate()
+        .map(|(i, id)| (id.as_str(), i))
+        .collect();
     let results: Vec<sarif::Result> = shown
         .iter()
         .map(|f| {
             let snippet = super::shown_snippet(f, ctx);
             let mut fp = BTreeMap::new();
-            fp.insert(FINGERPRINT_KEY.to_string(), f.fingerprint.clone());
+            fp.insert(FINGERPRINT_KEY.to_string(), f.location_fingerprint.clone());
+            let id = match ctx.rules.get(&f.rule_id) {
+                Some(r) => descriptor_id(r, f.severity),
+                None => f.rule_id.clone(),
+            };
             let mut r = sarif::Result::builder()
-                .rule_id(f.rule_id.clone())
-                .level(level(f.severity))
+                .rule_id(id.clone())
+                .level(match f.verdict {
+                    crate::vocab::Verdict::PublicSafe => sarif::ResultLevel::Note,
+                    _ => level(f.severity),
+                })
                 .message(sarif::Message::builder().text(words::message(f)).build())
                 .locations(vec![location(&f.path, f, snippet, None)])
                 .partial_fingerprints(fp)
                 .properties(properties(f, ctx))
                 .build();
-            if let Some(&i) = index.get(f.rule_id.as_str()) {
+            if let Some(&i) = index.get(id.as_str()) {
                 r.rule_index = Some(i as i64);
             }
-            if f.suppressed() {
+            if !f.suppressions.is_empty() {
                 r.suppressions = Some(
                     f.suppressions
                         .iter()
@@ -248,7 +294,11 @@ pub fn write(out: &mut dyn Write, outcome: &Outcome, ctx: &Context<'_>) -> io::R
                                 .kind(json!(s.kind.as_str()))
                                 .justification(s.justification.clone())
                                 .build();
-                            sup.status = Some(json!("accepted"));
+                            sup.status = Some(json!(if s.proposed {
+                                "underReview"
+                            } else {
+                                "accepted"
+                            }));
                             sup
                         })
                         .collect(),
@@ -329,9 +379,9 @@ pub fn write(out: &mut dyn Write, outcome: &Outcome, ctx: &Context<'_>) -> io::R
         .semantic_version(env!("CARGO_PKG_VERSION"))
         .information_uri(env!("CARGO_PKG_REPOSITORY"))
         .rules(
-            rules
-                .iter()
-                .map(|r| rule_descriptor(r, ctx))
+            descriptors
+                .values()
+                .map(|(r, sev)| rule_descriptor(r, *sev, ctx))
                 .collect::<Vec<_>>(),
         )
         .build();
@@ -343,6 +393,19 @@ pub fn write(out: &mut dyn Write, outcome: &Outcome, ctx: &Context<'_>) -> io::R
     invocation.tool_execution_notifications = Some(notifications);
 
     let mut run_props = BTreeMap::new();
+    // The revision scanned, also where there is no remote to name the repository by.
+    if let Some(rev) = &ctx.revision {
+        if let Some(c) = &rev.commit {
+            run_props.insert("revisionId".to_string(), json!(c));
+        }
+        if let Some(b) = &rev.branch {
+            run_props.insert("branch".to_string(), json!(b));
+        }
+    }
+    run_props.insert(
+        "allowedInRange".to_string(),
+        json!(super::json::allowed_in_range(outcome)),
+    );
     run_props.insert(
         "plan".to_string(),
         json!(super::json::JsonPlan::of(
@@ -352,7 +415,18 @@ pub fn write(out: &mut dyn Write, outcome: &Outcome, ctx: &Context<'_>) -> io::R
             ctx.rules
         )),
     );
+    let category = match ctx.mode {
+        super::Mode::Scan => "scan",
+        super::Mode::History => "history",
+        super::Mode::Range => "range",
+        super::Mode::Staged => "staged",
+    };
     let mut run = sarif::Run::builder()
+        .automation_details(
+            sarif::RunAutomationDetails::builder()
+                .id(format!("leakscope/{category}/"))
+                .build(),
+        )
         .tool(sarif::Tool::builder().driver(driver).build())
         .results(results)
         .invocations(vec![invocation])
@@ -363,9 +437,11 @@ pub fn write(out: &mut dyn Write, outcome: &Outcome, ctx: &Context<'_>) -> io::R
                 .build(),
         )
         .build();
-    if let Some(rev) = &ctx.revision {
+    if let Some(rev) = &ctx.revision
+        && let Some(uri) = &rev.repository
+    {
         let mut vcs = sarif::VersionControlDetails::builder()
-            .repository_uri(rev.repository.clone())
+            .repository_uri(uri.clone())
             .build();
         vcs.revision_id = rev.commit.clone();
         vcs.branch = rev.branch.clone();

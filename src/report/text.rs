@@ -82,6 +82,15 @@ fn write_body(out: &mut dyn WriteColor, f: &Finding, ctx: &Context<'_>) -> io::R
         styled(out, &dim(), "  | ")?;
         writeln!(out, "{}", s.trim())?;
     }
+    if f.only_proposed() {
+        let mut c = ColorSpec::new();
+        c.set_fg(Some(Color::Yellow));
+        styled(out, &c, "  allowed by a comment added in this range")?;
+        writeln!(
+            out,
+            ": not trusted; the gate still counts it (trust_inline_allow in the base's configuration changes that)"
+        )?;
+    }
     for w in &f.warnings {
         let mut c = ColorSpec::new();
         c.set_fg(Some(Color::Yellow));
@@ -215,6 +224,12 @@ fn write_summary(out: &mut dyn WriteColor, outcome: &Outcome, ctx: &Context<'_>)
     let suppressed = outcome.findings.len() - shown.len();
     if suppressed > 0 {
         extra.push_str(&format!(", {suppressed} suppressed"));
+    }
+    let proposed = crate::report::json::allowed_in_range(outcome);
+    if proposed > 0 {
+        extra.push_str(&format!(
+            ", allowed by comments added in this range: {proposed} (not trusted: still reported)"
+        ));
     }
     if outcome.stats.baselined > 0 {
         extra.push_str(&format!(", {} in the baseline", outcome.stats.baselined));

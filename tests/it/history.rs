@@ -348,12 +348,29 @@ fn history_sarif_points_at_head_or_entry_and_names_the_revision() {
     let second = r.commit("b");
     std::fs::remove_file(r.path().join("a.env")).unwrap();
     r.commit("drop a");
+    let head = r.git(&["rev-parse", "HEAD"]);
+    // No remote: no repository URI (never a local path), the revision in the run's properties.
+    let (_, out, _) = run(r.path(), &["history", "--format", "sarif"]);
+    let s: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(s["runs"][0]["versionControlProvenance"], Value::Null);
+    assert_eq!(s["runs"][0]["properties"]["revisionId"], head.as_str());
+    assert_eq!(s["runs"][0]["properties"]["branch"], "main");
+    r.git(&[
+        "remote",
+        "add",
+        "origin",
+        "https://git.example.com/acme/shop.git",
+    ]);
     let (_, out, _) = run(r.path(), &["history", "--format", "sarif"]);
     let s: Value = serde_json::from_str(&out).unwrap();
     let run0 = &s["runs"][0];
     assert_eq!(
+        run0["versionControlProvenance"][0]["repositoryUri"],
+        "https://git.example.com/acme/shop.git"
+    );
+    assert_eq!(
         run0["versionControlProvenance"][0]["revisionId"],
-        r.git(&["rev-parse", "HEAD"]).as_str()
+        head.as_str()
     );
     assert_eq!(run0["versionControlProvenance"][0]["branch"], "main");
     let results = run0["results"].as_array().unwrap();

@@ -4,6 +4,7 @@
 mod common;
 mod delta;
 mod faults;
+mod gate;
 mod history;
 mod report;
 mod scan;

@@ -488,7 +488,26 @@ fn sarif_carries_the_contract() {
     );
     assert_eq!(stripe["properties"]["security-severity"], "9.5");
     let results = run["results"].as_array().unwrap();
-    assert_eq!(results.len(), TREE.len());
+    let must_rotate = TREE.iter().filter(|l| l.contains(" must-rotate ")).count();
+    assert_eq!(
+        results.len(),
+        must_rotate,
+        "public-safe findings are not code-scanning alerts"
+    );
+    assert_eq!(run["automationDetails"]["id"], "leakscope/scan/");
+    // A test key's severity (high) is not its rule's (critical): its own descriptor says so.
+    let test_key = results
+        .iter()
+        .find(|r| {
+            r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                == "config/.env.production"
+        })
+        .unwrap();
+    assert_eq!(test_key["ruleId"], "stripe-secret-key/high");
+    let i = test_key["ruleIndex"].as_u64().unwrap() as usize;
+    assert_eq!(rules[i]["id"], "stripe-secret-key/high");
+    assert_eq!(rules[i]["properties"]["security-severity"], "8.0");
+    assert_eq!(rules[i]["defaultConfiguration"]["level"], "error");
     let r = results
         .iter()
         .find(|r| {
@@ -502,13 +521,9 @@ fn sarif_carries_the_contract() {
     assert_eq!(loc["region"]["startLine"], 3);
     assert_eq!(loc["region"]["startColumn"], 19);
     assert_eq!(loc["region"]["endColumn"], 126);
-    assert_eq!(
-        r["partialFingerprints"]["leakscope/v1"]
-            .as_str()
-            .unwrap()
-            .len(),
-        64
-    );
+    let v2 = r["partialFingerprints"]["leakscope/v2"].as_str().unwrap();
+    assert_eq!(v2.len(), 64);
+    assert_ne!(v2, r["properties"]["fingerprint"], "v2 names the path too");
     let props = &r["properties"];
     for (k, v) in [
         ("provider", "stripe"),
@@ -528,12 +543,21 @@ fn sarif_carries_the_contract() {
             .starts_with("sk_live_\u{2026}")
     );
     assert!(props["warnings"].is_array());
-    let public = results
-        .iter()
-        .find(|r| r["properties"]["verdict"] == "public-safe")
-        .unwrap();
-    assert_eq!(public["level"], "note");
     assert_eq!(run["invocations"][0]["executionSuccessful"], true);
+    // --sarif-public brings the public-safe findings back, as notes.
+    let (_, out, _) = crate::common::run(
+        dir.path(),
+        &["scan", ".", "--format", "sarif", "--sarif-public"],
+    );
+    let s: Value = serde_json::from_str(&out).unwrap();
+    let results = s["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), TREE.len());
+    let public: Vec<&Value> = results
+        .iter()
+        .filter(|r| r["properties"]["verdict"] == "public-safe")
+        .collect();
+    assert!(!public.is_empty());
+    assert!(public.iter().all(|r| r["level"] == "note"));
 }
 
 #[test]
@@ -606,7 +630,7 @@ fn output_file_is_written_atomically() {
     assert_eq!(code, 1);
     assert!(stdout.is_empty());
     let v: Value = serde_json::from_slice(&std::fs::read(&target).unwrap()).unwrap();
-    assert_eq!(v["runs"][0]["results"].as_array().unwrap().len(), 7);
+    assert_eq!(v["runs"][0]["results"].as_array().unwrap().len(), 6);
     let leftovers: Vec<_> = std::fs::read_dir(out_dir.path()).unwrap().collect();
     assert_eq!(leftovers.len(), 1, "no temporary file left behind");
 }

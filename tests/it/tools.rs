@@ -213,9 +213,42 @@ fn sarif_passes_the_multitool_with_github_rules() {
             sarif_of(empty.path(), &["scan", "."])
         }),
     ];
-    // History, with provenance and related locations.
+    // History, with provenance and related locations: with an https remote carrying a token,
+    // an scp-like SSH remote, and no remote at all.
     let repo = crate::report::incident_repo();
+    let token = ["x-access-token:", &keys::body(90, 36)].concat();
+    repo.git(&[
+        "remote",
+        "set-url",
+        "origin",
+        &format!("https://{token}@github.com/acme/shop.git"),
+    ]);
     let history = sarif_of(repo.path(), &["history", "--unreachable"]);
+    let text = std::fs::read_to_string(&history).unwrap();
+    assert!(
+        !text.contains(&token[15..]),
+        "the remote's token is in the SARIF"
+    );
+    let v: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(
+        v["runs"][0]["versionControlProvenance"][0]["repositoryUri"],
+        "https://github.com/acme/shop.git"
+    );
+    repo.git(&[
+        "remote",
+        "set-url",
+        "origin",
+        "git@github.com:acme/shop.git",
+    ]);
+    let ssh = sarif_of(repo.path(), &["history", "--unreachable"]);
+    let v: Value = serde_json::from_slice(&std::fs::read(&ssh).unwrap()).unwrap();
+    assert_eq!(
+        v["runs"][0]["versionControlProvenance"][0]["repositoryUri"],
+        "ssh://github.com/acme/shop.git"
+    );
+    repo.git(&["remote", "remove", "origin"]);
+    let local = sarif_of(repo.path(), &["history", "--unreachable"]);
+    let range = sarif_of(repo.path(), &["history", "--range", "v1.0..main"]);
     // Many results.
     let many = tempfile::tempdir().unwrap();
     for i in 0..400u64 {
@@ -235,14 +268,16 @@ fn sarif_passes_the_multitool_with_github_rules() {
         .filter(|r| r["suppressions"].is_array())
         .count();
     assert_eq!(
-        suppressed, 4,
-        "path-allowed bundle findings and the inline allow are suppressions"
+        suppressed, 2,
+        "the path-allowed bundle's secret and the inline allow are suppressions (the bundle's public keys are not results)"
     );
-    for (name, path) in scans
-        .iter()
-        .map(|(n, p)| (*n, p.clone()))
-        .chain([("history", history), ("many", many_sarif)])
-    {
+    for (name, path) in scans.iter().map(|(n, p)| (*n, p.clone())).chain([
+        ("history, token remote", history),
+        ("history, ssh remote", ssh),
+        ("history, no remote", local),
+        ("range", range),
+        ("many", many_sarif),
+    ]) {
         let problems = multitool(&path);
         assert!(
             problems.is_empty(),

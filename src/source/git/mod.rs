@@ -14,6 +14,7 @@ pub mod odb;
 pub mod range;
 pub mod staged;
 pub mod tree;
+pub mod trusted;
 
 use crate::outcome::{Code, Outcome};
 use gix::ObjectId;
@@ -86,6 +87,14 @@ pub enum GitError {
     /// A tree's entries cannot be parsed.
     #[error("tree {0} is corrupt")]
     CorruptTree(String),
+    /// A file read from history is larger than such files may be.
+    #[error("{path}: larger than {limit} bytes: not a file leakscope reads")]
+    TooLarge {
+        /// The path in the tree.
+        path: String,
+        /// The limit.
+        limit: u64,
+    },
     /// Trees nested deeper than git allows.
     #[error("{path}: trees nested deeper than {depth} levels (git's own limit): not scanned")]
     TooDeep {
@@ -99,8 +108,10 @@ pub enum GitError {
 /// The revision a git scan looked at, for SARIF `versionControlProvenance` and report headers.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Revision {
-    /// Remote URL when the repository has one, else its path.
-    pub repository: String,
+    /// The `origin` remote's URL without user info (no token), when the repository has one.
+    pub repository: Option<String>,
+    /// What reports call the repository: the remote's URL, else the local directory's name.
+    pub name: String,
     /// Full id of the commit HEAD pointed at.
     pub commit: Option<String>,
     /// The branch HEAD pointed at.
@@ -157,19 +168,17 @@ pub fn open(path: Option<&Path>) -> Result<gix::Repository, GitError> {
 
 /// The revision HEAD points at, for SARIF `versionControlProvenance`.
 pub fn revision(repo: &gix::Repository) -> Revision {
-    let repository = repo
-        .find_remote("origin")
-        .ok()
-        .and_then(|r| {
-            r.url(gix::remote::Direction::Fetch)
-                .map(|u| u.to_bstring().to_string())
-        })
-        .unwrap_or_else(|| {
-            repo.workdir()
-                .unwrap_or_else(|| repo.git_dir())
-                .display()
-                .to_string()
-        });
+    let repository = repo.find_remote("origin").ok().and_then(|r| {
+        r.url(gix::remote::Direction::Fetch)
+            .and_then(|u| public_url(&u.to_bstring().to_string()))
+    });
+    let name = repository.clone().unwrap_or_else(|| {
+        let dir = repo.workdir().unwrap_or_else(|| repo.git_dir());
+        dir.file_name().map_or_else(
+            || dir.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        )
+    });
     let commit = repo.head_id().ok().map(|id| id.to_string());
     let branch = repo
         .head_name()
@@ -178,8 +187,31 @@ pub fn revision(repo: &gix::Repository) -> Revision {
         .map(|n| n.shorten().to_string());
     Revision {
         repository,
+        name,
         commit,
         branch,
+    }
+}
+
+/// A repository URL fit to print and to upload: user info (a token, a password, a user name)
+/// removed, scp-like SSH (`git@host:org/repo`) written as `ssh://host/org/repo`, a local path
+/// as a `file://` URL. `None` when it is not a URL at all.
+pub fn public_url(raw: &str) -> Option<String> {
+    let url = gix::url::parse(gix::bstr::BStr::new(raw.as_bytes())).ok()?;
+    let scheme = url.scheme.as_str();
+    let path = url.path.to_string();
+    let path = if path.starts_with('/') {
+        path
+    } else {
+        format!("/{path}")
+    };
+    match url.host() {
+        Some(host) => {
+            let port = url.port.map(|p| format!(":{p}")).unwrap_or_default();
+            Some(format!("{scheme}://{host}{port}{path}"))
+        }
+        None if scheme == "file" => Some(format!("file://{path}")),
+        None => None,
     }
 }
 
@@ -246,4 +278,30 @@ pub fn signature(
         author.map(|a| a.1),
         date,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::public_url;
+
+    #[test]
+    fn repository_urls_lose_their_credentials() {
+        let token = ["x-access-token:", "tok", "en123"].concat();
+        assert_eq!(
+            public_url(&format!("https://{token}@github.com/org/repo.git")).as_deref(),
+            Some("https://github.com/org/repo.git")
+        );
+        assert_eq!(
+            public_url("git@github.com:org/repo.git").as_deref(),
+            Some("ssh://github.com/org/repo.git")
+        );
+        assert_eq!(
+            public_url("ssh://git@host.test:2222/org/repo").as_deref(),
+            Some("ssh://host.test:2222/org/repo")
+        );
+        assert_eq!(
+            public_url("/srv/git/repo.git").as_deref(),
+            Some("file:///srv/git/repo.git")
+        );
+    }
 }

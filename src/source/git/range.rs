@@ -14,11 +14,18 @@ use gix::ObjectId;
 use std::collections::BTreeMap;
 
 /// Resolves one side of a range to a commit.
-fn commit(repo: &gix::Repository, range: &str, rev: &str) -> Result<ObjectId, GitError> {
+pub fn commit(repo: &gix::Repository, range: &str, rev: &str) -> Result<ObjectId, GitError> {
+    let shallow = repo.is_shallow().unwrap_or(false);
     let bad = |message: String| GitError::BadRevision {
         range: range.into(),
         rev: rev.into(),
-        message,
+        message: if shallow {
+            format!(
+                "{message}; this is a shallow clone: fetch the base of the range too (actions/checkout with fetch-depth: 0, or git fetch --unshallow)"
+            )
+        } else {
+            message
+        },
     };
     let id = repo.rev_parse_single(rev).map_err(|e| bad(e.to_string()))?;
     let object = id.object().map_err(|e| bad(e.to_string()))?;
@@ -56,6 +63,13 @@ pub fn scan(
                 rev: b.into(),
                 message: e.to_string(),
             })?;
+    let shallow: std::collections::HashSet<ObjectId> = repo
+        .shallow_commits()
+        .ok()
+        .flatten()
+        .map(|s| s.iter().copied().collect())
+        .unwrap_or_default();
+    let mut cut: Vec<ObjectId> = Vec::new();
     let mut blobs = Blobs::new(matcher, repo, opts.max_filesize);
     let mut outcome = Outcome::default();
     // (secret, path) → (commit time, commit, blob): the earliest commit adding it there.
@@ -84,6 +98,23 @@ pub fn scan(
                 continue;
             }
         };
+        // A commit of the range whose parents a shallow clone cut off: what it "adds" may have
+        // been there all along. The range cannot be judged from this checkout.
+        if shallow.contains(&info.id) {
+            cut.push(info.id);
+        }
+        for p in c.parent_ids() {
+            if !repo.has_object(p) {
+                outcome.notify(
+                    Code::MissingObject,
+                    Some(p.to_string()),
+                    format!(
+                        "commit {p}, a parent of {} in {range}, is not in the repository: the range cannot be judged",
+                        info.id
+                    ),
+                );
+            }
+        }
         let time = c.time().map(|t| t.seconds).unwrap_or(0);
         let Ok(tree) = c.tree_id() else {
             outcome.notify(
@@ -152,6 +183,22 @@ pub fn scan(
                 }
             }
         }
+    }
+    if !cut.is_empty() {
+        cut.sort();
+        let list: Vec<String> = cut
+            .iter()
+            .map(|c| c.to_hex_with_len(12).to_string())
+            .collect();
+        outcome.notify(
+            Code::Shallow,
+            Some(list.join(",")),
+            format!(
+                "shallow clone: the history of {range} is cut at {} ({}), so secrets that were already there would be reported as added; fetch the history the range needs (actions/checkout with fetch-depth: 0, or git fetch --unshallow, or git fetch --deepen=N) and scan again",
+                if cut.len() == 1 { "commit" } else { "commits" },
+                list.join(", ")
+            ),
+        );
     }
     gitlinks.sort();
     gitlinks.dedup();
