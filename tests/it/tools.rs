@@ -597,3 +597,76 @@ fn shell_completions() {
         assert!(out.contains(marker) && out.contains("history"), "{shell}");
     }
 }
+
+/// Every workflow, the composite action's steps and the README's example workflow pass
+/// actionlint. actionlint reads workflows, not action metadata, so the action's steps are
+/// linted inside a workflow that declares the action's inputs.
+#[test]
+fn workflows_action_and_readme_example_pass_actionlint() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().unwrap();
+    let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(root.join(".github/workflows"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    assert!(files.len() >= 2, "release and self-test workflows");
+    // The action's steps, in a workflow with its inputs.
+    let action = std::fs::read_to_string(root.join("action.yml")).unwrap();
+    let action: serde_json::Value = yaml_to_json(&action);
+    let inputs: serde_json::Map<String, Value> = action["inputs"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(|k| (k.clone(), serde_json::json!({"type": "string"})))
+        .collect();
+    let workflow = serde_json::json!({
+        "name": "action steps",
+        "on": {"workflow_dispatch": {"inputs": inputs}},
+        "jobs": {"action": {"runs-on": "ubuntu-latest", "steps": action["runs"]["steps"]}},
+    });
+    let synthesized = dir.path().join("action-steps.yml");
+    std::fs::write(&synthesized, serde_json::to_string_pretty(&workflow).unwrap()).unwrap();
+    files.push(synthesized);
+    // The README's example workflow.
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let example = readme
+        .split("```yaml\n")
+        .skip(1)
+        .map(|b| b.split("```").next().unwrap())
+        .find(|b| b.contains("jobs:"))
+        .expect("the README shows a workflow");
+    assert!(example.contains("fetch-depth: 0"), "a depth that works");
+    let example_file = dir.path().join("readme-example.yml");
+    std::fs::write(&example_file, example).unwrap();
+    files.push(example_file);
+    let out = std::process::Command::new("actionlint")
+        .args(&files)
+        .output()
+        .expect("actionlint must be installed to run this test (scripts/test-tools installs it)");
+    assert!(
+        out.status.success(),
+        "actionlint:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A YAML document as JSON, through python3 (the test tools' interpreter).
+fn yaml_to_json(text: &str) -> Value {
+    let out = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import sys, json, yaml; print(json.dumps(yaml.safe_load(sys.stdin)))",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut c| {
+            use std::io::Write;
+            c.stdin.take().unwrap().write_all(text.as_bytes())?;
+            c.wait_with_output()
+        })
+        .expect("python3 with PyYAML (scripts/test-tools installs it)");
+    serde_json::from_slice(&out.stdout).expect("YAML parsed")
+}

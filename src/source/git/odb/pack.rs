@@ -27,11 +27,17 @@ impl std::ops::Deref for Mapping {
 }
 
 /// Releases the pages of a mapping that were read: they come back from the page cache when
-/// read again. Keeps the resident size of scanning a large pack bounded.
+/// read again. Keeps the resident size of scanning a large pack bounded (on Unix; elsewhere
+/// the system manages the mapping's pages alone).
 pub(super) fn release(map: &Mapping) {
-    // SAFETY: the mapping is read-only and shared; dropping its pages only makes the next read
-    // fault them in again from the file, with the same contents.
-    let _ = unsafe { map.0.unchecked_advise(memmap2::UncheckedAdvice::DontNeed) };
+    #[cfg(unix)]
+    {
+        // SAFETY: the mapping is read-only and shared; dropping its pages only makes the next
+        // read fault them in again from the file, with the same contents.
+        let _ = unsafe { map.0.unchecked_advise(memmap2::UncheckedAdvice::DontNeed) };
+    }
+    #[cfg(not(unix))]
+    let _ = map;
 }
 
 /// How many bytes of packed data the workers read between two releases of the mapping's pages.
