@@ -363,6 +363,11 @@ impl Config {
             })?;
             for r in &rules.rules {
                 if !before.contains(&r.id) {
+                    if let Err(e) = r.compile_all() {
+                        return Err(
+                            self.invalid(p.span().start, format!("rule `{}`: pattern: {e}", r.id))
+                        );
+                    }
                     if runbooks.get(&r.runbook).is_none() {
                         return Err(self.invalid(
                             p.span().start,

@@ -261,7 +261,7 @@ pub fn classify(rules: &RuleSet, analysis: &Analysis, origin: Origin<'_>) -> Vec
             .into_iter()
             .collect();
         let account = rule.account.as_ref().and_then(|re| {
-            let caps = re.captures(&hit.secret)?;
+            let caps = re.get().captures(&hit.secret)?;
             let m = caps.get(1)?;
             let mut h = Sha256::new();
             h.update(provider.id.as_bytes());

@@ -119,7 +119,7 @@ impl Matcher {
         }
         let cap = hay.len().min(at + rule.max_len);
         if rule.secret_group.is_some() {
-            let caps = rule.pattern.captures(&hay[at..cap])?;
+            let caps = rule.pattern.get().captures(&hay[at..cap])?;
             let end = at + caps.get(0)?.end();
             let (s, e) = secret_span(rule, &caps)?;
             if !right_boundary(hay, end, rule) {
@@ -142,7 +142,7 @@ impl Matcher {
                 .take_while(|&&b| rule.pattern_bytes.contains(b))
                 .count();
         let escaped = hay.get(run_end) == Some(&b'\\');
-        let plain = rule.pattern.find(&hay[at..cap]).map(|m| at + m.end());
+        let plain = rule.pattern.get().find(&hay[at..cap]).map(|m| at + m.end());
         let (end, secret, encoding) = match plain {
             Some(end) if !(escaped && end == run_end) => {
                 if !right_boundary(hay, end, rule) {
@@ -175,7 +175,7 @@ impl Matcher {
         let rule = &self.rules.rules[ri];
         let lit_end = at + lit_len;
         let floor = lit_end.saturating_sub(rule.max_len);
-        let m = rule.pattern.find(&hay[floor..lit_end])?;
+        let m = rule.pattern.get().find(&hay[floor..lit_end])?;
         let start = floor + m.start();
         if !left_boundary(hay, start, rule) || !right_boundary(hay, lit_end, rule) {
             return None;
@@ -258,7 +258,7 @@ impl Matcher {
             return None;
         }
         let window = &hay[from..to];
-        for caps in rule.search.captures_iter(window) {
+        for caps in rule.search.get().captures_iter(window) {
             let m = caps.get(0)?;
             if from + m.start() >= until {
                 break;
@@ -338,7 +338,7 @@ impl Matcher {
     fn confirm_escaped(&self, hay: &[u8], at: usize, rule: &Rule) -> Option<(usize, Vec<u8>)> {
         let cap = hay.len().min(at + rule.max_len.saturating_mul(6));
         let u = decode::unescape(&hay[at..cap])?;
-        let m = rule.pattern.find(&u.text)?;
+        let m = rule.pattern.get().find(&u.text)?;
         if u.text
             .get(m.end())
             .is_some_and(|&c| rule.charset.contains(c))

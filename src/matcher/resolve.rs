@@ -167,7 +167,7 @@ fn settle_alone(group: &mut Vec<Hit>, rules: &RuleSet) -> Option<Hit> {
             rules.rules[h.rule]
                 .shape
                 .as_ref()
-                .is_some_and(|s| s.is_match(&h.secret))
+                .is_some_and(|s| s.get().is_match(&h.secret))
         })
         .collect();
     match strong.as_slice() {

@@ -247,6 +247,17 @@ mod rule_catalogue {
         assert!(short.is_empty(), "{}", short.join("\n"));
     }
 
+    /// Regexes compile on first use; every built-in one must compile.
+    #[test]
+    fn every_rule_regex_compiles() {
+        let set = RuleSet::builtin().unwrap();
+        for r in &set.rules {
+            if let Err(e) = r.compile_all() {
+                panic!("{}: {e}", r.id);
+            }
+        }
+    }
+
     /// The generic detector's rules are opt-in; every other rule runs by default.
     #[test]
     fn only_the_generic_group_is_opt_in() {

@@ -1,11 +1,10 @@
 //! The rule files' schema, and turning a parsed rule into a checked, compiled [`Rule`].
 
 use super::{
-    Alone, Anchor, ByteSet, DeclaredWarning, Example, Near, NegativeExample, Pair, Provider,
-    PublishedExample, Rule, RuleError, RuleSet, Validator,
+    Alone, Anchor, ByteSet, DeclaredWarning, Example, LazyRegex, Near, NegativeExample, Pair,
+    Provider, PublishedExample, Rule, RuleError, RuleSet, Validator,
 };
 use crate::vocab::{Class, Kind, Severity};
-use regex::bytes::Regex;
 use serde::Deserialize;
 
 /// Keys follow their keyword within this many bytes unless the rule says otherwise.
@@ -251,23 +250,31 @@ fn compile(file: &str, provider: usize, r: RawRule) -> Result<Rule, RuleError> {
         Anchor::Prefix => format!("^(?:{})", r.pattern),
         Anchor::Suffix => format!("(?:{})$", r.pattern),
     };
-    let pattern = Regex::new(&windowed).map_err(|e| invalid(format!("pattern: {e}")))?;
-    let search = Regex::new(&r.pattern).map_err(|e| invalid(format!("pattern: {e}")))?;
-    let secret_group = search.capture_names().position(|n| n == Some("secret"));
+    let syntax = |what: &str, re: &str| {
+        regex_syntax::parse(re)
+            .map(|_| ())
+            .map_err(|e| invalid(format!("{what}: {e}")))
+    };
+    syntax("pattern", &windowed)?;
+    let pattern = LazyRegex::new(windowed);
+    let search = LazyRegex::new(r.pattern.clone());
+    let secret_group = hir_capture_index(&hir, "secret");
     let shape = match &r.shape {
         Some(s) => {
-            Some(Regex::new(&format!("^(?:{s})$")).map_err(|e| invalid(format!("shape: {e}")))?)
+            let re = format!("^(?:{s})$");
+            syntax("shape", &re)?;
+            Some(LazyRegex::new(re))
         }
         None => None,
     };
     let charset = ByteSet::parse(&r.charset).map_err(|e| invalid(format!("charset: {e}")))?;
     let account = match &r.account {
         Some(a) => {
-            let re = Regex::new(a).map_err(|e| invalid(format!("account: {e}")))?;
-            if re.captures_len() < 2 {
+            let hir = regex_syntax::parse(a).map_err(|e| invalid(format!("account: {e}")))?;
+            if hir.properties().explicit_captures_len() < 1 {
                 return Err(invalid("account: the pattern needs a capture group".into()));
             }
-            Some(re)
+            Some(LazyRegex::new(a.clone()))
         }
         None => None,
     };
@@ -336,4 +343,23 @@ fn compile(file: &str, provider: usize, r: RawRule) -> Result<Rule, RuleError> {
         min_len,
         file: file.into(),
     })
+}
+
+/// The index of the capture group named `name` in `hir` (group 0 is the whole match).
+fn hir_capture_index(hir: &regex_syntax::hir::Hir, name: &str) -> Option<usize> {
+    use regex_syntax::hir::HirKind;
+    match hir.kind() {
+        HirKind::Capture(c) => {
+            if c.name.as_deref() == Some(name) {
+                Some(c.index as usize)
+            } else {
+                hir_capture_index(&c.sub, name)
+            }
+        }
+        HirKind::Repetition(r) => hir_capture_index(&r.sub, name),
+        HirKind::Concat(hs) | HirKind::Alternation(hs) => {
+            hs.iter().find_map(|h| hir_capture_index(h, name))
+        }
+        _ => None,
+    }
 }

@@ -274,16 +274,16 @@ pub struct Rule {
     pub pattern_source: String,
     /// The pattern, anchored at the start of the window it runs on (at the end, for suffix
     /// literals).
-    pub pattern: Regex,
+    pub pattern: LazyRegex,
     /// The pattern, unanchored: what keyword and pair searches run.
-    pub search: Regex,
+    pub search: LazyRegex,
     /// The capture group holding the secret, when the match holds more than the secret.
     pub secret_group: Option<usize>,
     /// The characters a key is made of: a key may not be preceded or followed by one.
     pub charset: ByteSet,
     /// A pattern that, when it matches the whole key, makes this rule win over other rules
     /// sharing a prefix.
-    pub shape: Option<Regex>,
+    pub shape: Option<LazyRegex>,
     /// A condition on the match's surroundings, without which the rule does not match; a
     /// rule whose condition holds wins over rules without one.
     pub near: Option<Near>,
@@ -303,7 +303,7 @@ pub struct Rule {
     pub min_entropy: f64,
     /// A pattern whose first group, in a key, names the account the key belongs to (the keys
     /// of one Stripe account share it): what the rotation plan groups by.
-    pub account: Option<Regex>,
+    pub account: Option<LazyRegex>,
     /// Warnings every finding of this rule carries.
     pub warnings: Vec<DeclaredWarning>,
     /// Id of the runbook that rotates this key.
@@ -341,10 +341,80 @@ impl Rule {
         }
     }
 
+    /// Compiles every regex of the rule now, reporting the first that cannot be.
+    pub fn compile_all(&self) -> Result<(), String> {
+        self.pattern.compile()?;
+        self.search.compile()?;
+        if let Some(s) = &self.shape {
+            s.compile()?;
+        }
+        if let Some(a) = &self.account {
+            a.compile()?;
+        }
+        Ok(())
+    }
+
     /// Whether the key starts at (or ends with) a literal of its own: only then do boundary
     /// and placeholder checks look at the bytes around the literal.
     pub fn has_literal(&self) -> bool {
         !self.prefixes.is_empty()
+    }
+}
+
+/// A regular expression compiled on first use: loading hundreds of rules must not compile
+/// hundreds of automata when a pre-commit hook scans one small file. The syntax is checked
+/// when the rule loads; [`LazyRegex::compile`] forces compilation (custom rules, tests).
+#[derive(Debug)]
+pub struct LazyRegex {
+    source: String,
+    cell: std::sync::OnceLock<Regex>,
+}
+
+impl Clone for LazyRegex {
+    fn clone(&self) -> Self {
+        let cell = std::sync::OnceLock::new();
+        if let Some(r) = self.cell.get() {
+            let _ = cell.set(r.clone());
+        }
+        LazyRegex {
+            source: self.source.clone(),
+            cell,
+        }
+    }
+}
+
+impl LazyRegex {
+    /// A regex of `source`, not compiled yet.
+    pub fn new(source: String) -> LazyRegex {
+        LazyRegex {
+            source,
+            cell: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// Compiles now, reporting why it cannot be.
+    pub fn compile(&self) -> Result<&Regex, String> {
+        if let Some(r) = self.cell.get() {
+            return Ok(r);
+        }
+        let r = Regex::new(&self.source).map_err(|e| e.to_string())?;
+        Ok(self.cell.get_or_init(|| r))
+    }
+
+    /// The compiled regex. One that cannot compile (which loading and the tests rule out)
+    /// matches nothing.
+    pub fn get(&self) -> &Regex {
+        match self.compile() {
+            Ok(r) => r,
+            Err(_) => self
+                .cell
+                .get_or_init(|| Regex::new(r"[^\s\S]").expect("a regex that matches nothing")),
+        }
+    }
+
+    /// The source text.
+    pub fn source(&self) -> &str {
+        &self.source
     }
 }
 

@@ -626,7 +626,11 @@ fn workflows_action_and_readme_example_pass_actionlint() {
         "jobs": {"action": {"runs-on": "ubuntu-latest", "steps": action["runs"]["steps"]}},
     });
     let synthesized = dir.path().join("action-steps.yml");
-    std::fs::write(&synthesized, serde_json::to_string_pretty(&workflow).unwrap()).unwrap();
+    std::fs::write(
+        &synthesized,
+        serde_json::to_string_pretty(&workflow).unwrap(),
+    )
+    .unwrap();
     files.push(synthesized);
     // The README's example workflow.
     let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
