@@ -55,13 +55,12 @@ pub fn run(settings: Settings) -> anyhow::Result<i32> {
         baseline,
         notes,
     } = settings;
-    let _ = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build_global();
+    let threads = start_pool(threads)?;
     let bar = Progress::new(progress);
     let (mut outcome, mode, revision) = match job {
         Job::Scan { paths, mut fs } => {
             fs.progress = bar.clone();
+            fs.threads = threads;
             (
                 source::fs::scan_paths(&matcher, &paths, &fs),
                 Mode::Scan,
@@ -123,7 +122,11 @@ pub fn run(settings: Settings) -> anyhow::Result<i32> {
         Job::Completions { shell } => {
             use clap::CommandFactory;
             let mut cmd = crate::cli::Cli::command();
-            clap_complete::generate(shell, &mut cmd, "leakscope", &mut io::stdout());
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut cmd, "leakscope", &mut script);
+            let mut out = io::stdout().lock();
+            out.write_all(&script)?;
+            out.flush()?;
             return Ok(EXIT_CLEAN);
         }
     };
@@ -150,8 +153,53 @@ pub fn run(settings: Settings) -> anyhow::Result<i32> {
         revision,
         exit_code: code,
     };
-    write_report(&output, &outcome, &ctx)?;
-    Ok(code)
+    // A reader that went away (`leakscope … | head`) does not change what the scan found.
+    match write_report(&output, &outcome, &ctx) {
+        Err(e) if is_broken_pipe(&e) => Ok(code),
+        Err(e) => Err(e),
+        Ok(()) => Ok(code),
+    }
+}
+
+/// The most worker threads leakscope starts, whatever `--threads` says.
+pub const MAX_THREADS: usize = 256;
+
+/// Starts the global pool with `wanted` threads, clamped to [`MAX_THREADS`] and to what the
+/// system lets this process spawn (a container's pid limit): fewer threads, never a panic.
+fn start_pool(wanted: usize) -> anyhow::Result<usize> {
+    let mut n = spawnable(wanted.clamp(1, MAX_THREADS));
+    loop {
+        match rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build_global()
+        {
+            Ok(()) => return Ok(n),
+            Err(_) if n > 1 => n /= 2,
+            Err(e) => anyhow::bail!("cannot start worker threads: {e}"),
+        }
+    }
+}
+
+/// How many of `n` threads can run at once: spawns them, parked, and counts.
+fn spawnable(n: usize) -> usize {
+    let (release, wait) = std::sync::mpsc::channel::<()>();
+    let wait = std::sync::Arc::new(std::sync::Mutex::new(wait));
+    let mut started = Vec::with_capacity(n);
+    for _ in 0..n {
+        let wait = wait.clone();
+        match std::thread::Builder::new().spawn(move || {
+            let _ = wait.lock().map(|w| w.recv());
+        }) {
+            Ok(h) => started.push(h),
+            Err(_) => break,
+        }
+    }
+    let count = started.len();
+    drop(release);
+    for h in started {
+        let _ = h.join();
+    }
+    count.max(1)
 }
 
 /// Suppresses the findings the configuration allows (by path or fingerprint). In a range,

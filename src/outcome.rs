@@ -76,6 +76,12 @@ codes! {
     StaleBaseline = "stale-baseline", Note;
     /// SARIF left findings out (code scanning's limit).
     Truncated = "truncated", Warning;
+    /// A FIFO, socket, device or symbolic link where a file was expected: skipped.
+    SpecialFile = "special-file", Note;
+    /// An object of another type than what names it (a tree entry, a commit's tree).
+    WrongType = "wrong-type", Error;
+    /// More paths than provenance follows: the rest were not placed.
+    TooManyPaths = "too-many-paths", Warning;
     /// A range changes the configuration or baseline it is judged by.
     ConfigChanged = "config-changed", Warning;
 }

@@ -1,9 +1,14 @@
 //! Files on disk: a parallel walk with the `ignore` crate (hidden files scanned, `.git/`
-//! skipped, `.gitignore` respected inside work trees, symlinks not followed), and stdin.
+//! skipped, symlinks not followed), and stdin.
 //!
-//! Inside a git work tree, exposure comes from the index, asked only for files with hits:
-//! tracked, untracked or ignored. Files the index tracks although a `.gitignore` matches them
-//! (a committed `.env`) are scanned after the walk, since the walker skips them.
+//! Inside a git work tree, what git ignores is skipped ([`super::ignore`] reads the ignore
+//! files, refusing any that is not a regular file), and exposure comes from the index, asked
+//! only for files with hits: tracked, untracked or ignored. Files the index tracks although a
+//! `.gitignore` matches them (a committed `.env`) are scanned after the walk.
+//!
+//! Roots given twice, or inside another root, are scanned once. Paths are relative to the work
+//! tree's root or, outside git, to the root given (with several roots outside git, the root as
+//! given leads each path, so two roots' files never share a name).
 
 use super::worktree::{WorkTree, WorkTrees};
 use crate::matcher::Matcher;
@@ -33,15 +38,87 @@ pub struct FsOptions {
 /// The path name used for standard input in every report.
 pub const STDIN_PATH: &str = "stdin";
 
-/// Scans paths on disk. Missing or unreadable paths become error notifications; everything
-/// else is still scanned.
+/// A root to scan, resolved.
+struct Root {
+    /// As given.
+    given: PathBuf,
+    /// Canonical.
+    canon: PathBuf,
+    is_dir: bool,
+}
+
+/// What kind of file system object a metadata describes, in words, when it is neither a
+/// regular file nor a directory.
+fn special_kind(ft: &std::fs::FileType) -> Option<&'static str> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if ft.is_fifo() {
+            return Some("a FIFO");
+        }
+        if ft.is_socket() {
+            return Some("a socket");
+        }
+        if ft.is_block_device() || ft.is_char_device() {
+            return Some("a device");
+        }
+    }
+    if ft.is_file() || ft.is_dir() {
+        None
+    } else if ft.is_symlink() {
+        Some("a symbolic link")
+    } else {
+        Some("not a regular file")
+    }
+}
+
+/// Scans paths on disk. Missing, unreadable or special paths (a FIFO, a device) become error
+/// notifications; everything else is still scanned.
 pub fn scan_paths(matcher: &Matcher, paths: &[PathBuf], opts: &FsOptions) -> Outcome {
     let trees = WorkTrees::default();
     let mut outcome = Outcome::default();
     opts.progress.phase("scanning", "files", None);
-    for root in paths {
-        outcome += scan_root(matcher, root, opts, &trees);
+    let mut roots: Vec<Root> = Vec::new();
+    for given in paths {
+        let shown = given.display().to_string();
+        let resolved = std::fs::metadata(given).and_then(|m| Ok((m, given.canonicalize()?)));
+        match resolved {
+            Err(e) => outcome.notify(
+                Code::Unreadable,
+                Some(shown.clone()),
+                format!("{shown}: {e}"),
+            ),
+            Ok((m, _)) if special_kind(&m.file_type()).is_some() => outcome.notify(
+                Code::Unreadable,
+                Some(shown.clone()),
+                format!(
+                    "{shown}: {}, not a file or directory: not scanned",
+                    special_kind(&m.file_type()).unwrap_or("not a regular file")
+                ),
+            ),
+            Ok((m, canon)) => roots.push(Root {
+                given: given.clone(),
+                canon,
+                is_dir: m.is_dir(),
+            }),
+        }
     }
+    // A root given twice, or inside another root, is scanned once.
+    let all: Vec<PathBuf> = roots.iter().map(|r| r.canon.clone()).collect();
+    let mut seen: Vec<PathBuf> = Vec::new();
+    roots.retain(|r| {
+        let inside = all
+            .iter()
+            .any(|o| o != &r.canon && r.canon.starts_with(o) && o.is_dir());
+        let dup = seen.contains(&r.canon);
+        seen.push(r.canon.clone());
+        !inside && !dup
+    });
+    let several = roots.len() > 1;
+    for root in &roots {
+        outcome += scan_root(matcher, root, several, opts, &trees);
+    }
+    outcome.notifications.extend(trees.take_notes());
     outcome.finish();
     outcome
 }
@@ -85,21 +162,16 @@ struct Shared<'a> {
     results: Mutex<Vec<(Outcome, Vec<String>)>>,
 }
 
-fn scan_root(matcher: &Matcher, root: &Path, opts: &FsOptions, trees: &WorkTrees) -> Outcome {
+fn scan_root(
+    matcher: &Matcher,
+    root: &Root,
+    several: bool,
+    opts: &FsOptions,
+    trees: &WorkTrees,
+) -> Outcome {
     let mut outcome = Outcome::default();
-    let shown = root.display().to_string();
-    let (meta, canon) = match std::fs::metadata(root).and_then(|m| Ok((m, root.canonicalize()?))) {
-        Ok(found) => found,
-        Err(e) => {
-            outcome.notify(
-                Code::Unreadable,
-                Some(shown.clone()),
-                format!("{shown}: {e}"),
-            );
-            return outcome;
-        }
-    };
-    let dir = if meta.is_dir() {
+    let canon = &root.canon;
+    let dir = if root.is_dir {
         canon.clone()
     } else {
         canon
@@ -107,12 +179,23 @@ fn scan_root(matcher: &Matcher, root: &Path, opts: &FsOptions, trees: &WorkTrees
             .map_or_else(|| canon.clone(), Path::to_path_buf)
     };
     let tree = trees.containing(&dir);
-    let base = tree
-        .as_ref()
-        .map_or_else(|| dir.clone(), |t| t.root.clone());
-    // Display paths are relative to `base`; entries are reached through `root` as given.
-    let root_rel = rel_path(&canon, &base);
-    let prefix = if meta.is_dir() {
+    // Display paths are relative to the work tree's root; outside git, to the root given, led
+    // by the root as given when there are several.
+    let root_rel = match &tree {
+        Some(t) => rel_path(canon, &t.root),
+        None if several => {
+            let given = rel_path(&root.given, Path::new(""));
+            if root.is_dir {
+                given
+            } else {
+                given
+                    .rsplit_once('/')
+                    .map_or_else(String::new, |(d, _)| d.to_string())
+            }
+        }
+        None => String::new(),
+    };
+    let prefix = if root.is_dir || tree.is_none() {
         if root_rel.is_empty() {
             String::new()
         } else {
@@ -125,23 +208,35 @@ fn scan_root(matcher: &Matcher, root: &Path, opts: &FsOptions, trees: &WorkTrees
         }
     };
 
-    let mut builder = WalkBuilder::new(root);
+    let rules = tree.clone().filter(|_| !opts.no_ignore);
+    let mut builder = WalkBuilder::new(&root.given);
+    // The ignore crate reads no ignore file itself: [`super::ignore`] does, safely.
     builder
+        .standard_filters(false)
         .hidden(false)
-        .ignore(false)
-        .parents(true)
-        .git_ignore(!opts.no_ignore)
-        .git_global(!opts.no_ignore)
-        .git_exclude(!opts.no_ignore)
-        .require_git(true)
         .follow_links(false)
         .threads(opts.threads.max(1))
-        .filter_entry(|e| e.file_name() != ".git");
+        .filter_entry(move |e| {
+            if e.file_name() == ".git" {
+                return false;
+            }
+            match &rules {
+                Some(t) => {
+                    let is_dir = e.file_type().is_some_and(|f| f.is_dir());
+                    let path = e
+                        .path()
+                        .canonicalize()
+                        .unwrap_or_else(|_| e.path().to_path_buf());
+                    e.depth() == 0 || !t.ignore.ignored(&path, is_dir)
+                }
+                None => true,
+            }
+        });
     let shared = Shared {
         matcher,
         opts,
         trees,
-        root,
+        root: &root.given,
         prefix,
         results: Mutex::new(Vec::new()),
     };
@@ -156,7 +251,7 @@ fn scan_root(matcher: &Matcher, root: &Path, opts: &FsOptions, trees: &WorkTrees
 
     // Tracked files that a `.gitignore` hides from the walk are still tracked: scan them.
     if let (Some(tree), false) = (&tree, opts.no_ignore) {
-        let scope = if meta.is_dir() {
+        let scope = if root.is_dir {
             shared.prefix.clone()
         } else {
             root_rel.clone()
@@ -191,6 +286,7 @@ fn rel_path(path: &Path, base: &Path) -> String {
     let rel = path.strip_prefix(base).unwrap_or(path);
     let parts: Vec<String> = rel
         .components()
+        .filter(|c| !matches!(c, std::path::Component::CurDir))
         .map(|c| c.as_os_str().to_string_lossy().into_owned())
         .collect();
     parts.join("/")
@@ -315,10 +411,18 @@ impl ParallelVisitor for Worker<'_> {
         let Some(ft) = entry.file_type() else {
             return WalkState::Continue;
         };
-        if !ft.is_file() {
+        if ft.is_dir() || ft.is_symlink() {
             return WalkState::Continue;
         }
         let rel = self.display(&entry);
+        if let Some(kind) = special_kind(&ft) {
+            self.out.notify(
+                Code::SpecialFile,
+                Some(rel.clone()),
+                format!("{rel}: {kind}, not a regular file: skipped"),
+            );
+            return WalkState::Continue;
+        }
         self.visited.push(rel.clone());
         self.scan_file(entry.path(), rel, None);
         WalkState::Continue

@@ -3,4 +3,5 @@
 
 pub mod fs;
 pub mod git;
+pub mod ignore;
 pub mod worktree;

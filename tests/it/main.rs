@@ -6,6 +6,7 @@ mod delta;
 mod faults;
 mod gate;
 mod history;
+mod hostile;
 mod report;
 mod scan;
 mod tools;

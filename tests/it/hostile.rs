@@ -1,0 +1,170 @@
+//! A hostile repository cannot stall, crash, silence or hijack the scanner: files git itself
+//! would refuse, special files, odd roots, thread limits and closed pipes.
+
+use crate::common::*;
+use serde_json::Value;
+use std::time::Duration;
+
+/// Runs the binary in `dir` with a generous timeout that only catches hangs.
+fn run_bounded(dir: &std::path::Path, args: &[&str]) -> (i32, String, String) {
+    let out = leakscope()
+        .current_dir(dir)
+        .args(args)
+        .timeout(Duration::from_secs(60))
+        .output()
+        .expect("run leakscope");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn mkfifo(path: &std::path::Path) {
+    let ok = std::process::Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .expect("mkfifo must be installed (coreutils)")
+        .success();
+    assert!(ok);
+}
+
+fn codes(v: &Value) -> Vec<String> {
+    v["notifications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["code"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn ignore_files_git_would_refuse_are_not_read() {
+    let r = Repo::new();
+    r.write("a.env", format!("K={}\n", keys::stripe_live(400)));
+    r.write("sub/b.env", format!("K={}\n", keys::stripe_live(401)));
+    r.commit("keys");
+    // A FIFO where a .gitignore would be, and one that links to /dev/zero.
+    mkfifo(&r.path().join(".gitignore"));
+    std::os::unix::fs::symlink("/dev/zero", r.path().join("sub/.gitignore")).unwrap();
+    let exclude = r.path().join(".git/info/exclude");
+    let _ = std::fs::remove_file(&exclude);
+    mkfifo(&exclude);
+    let (code, out, err) = run_bounded(r.path(), &["scan", ".", "--format", "json"]);
+    assert_eq!(code, 1, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(findings(&v).len(), 2, "both keys found: {out}");
+    let c = codes(&v);
+    assert_eq!(
+        c.iter().filter(|c| *c == "special-file").count(),
+        4,
+        "each refused ignore file is named, and the FIFO is skipped: {c:?}"
+    );
+}
+
+#[test]
+fn special_files_are_errors_when_named_and_notes_when_met() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, "k.env", format!("K={}\n", keys::stripe_live(402)));
+    mkfifo(&d.join("pipe"));
+    // Named on the command line: an error, exit 2, and the rest is still scanned.
+    let (code, out, err) = run_bounded(d, &["scan", "pipe", "k.env", "--format", "json"]);
+    assert_eq!(code, 2, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(findings(&v).len(), 1);
+    assert!(err.contains("pipe: a FIFO"), "{err}");
+    // Met while walking: skipped with a note.
+    let (code, v) = run_json(d, &["scan", "."]);
+    assert_eq!(code, 1);
+    assert!(codes(&v).contains(&"special-file".to_string()));
+    let (code, _, err) = run_bounded(d, &["scan", "/dev/null"]);
+    assert_eq!(code, 2, "{err}");
+}
+
+#[test]
+fn a_corrupt_index_is_an_error_and_every_file_is_still_scanned() {
+    let r = Repo::new();
+    r.write(".gitignore", "secret.env\n");
+    r.write("app.env", format!("K={}\n", keys::stripe_live(403)));
+    r.commit("app");
+    r.write("secret.env", format!("K={}\n", keys::stripe_live(404)));
+    std::fs::write(r.path().join(".git/index"), b"DIRC garbage").unwrap();
+    let (code, v) = run_json(r.path(), &["scan", "."]);
+    assert_eq!(code, 2);
+    assert_eq!(findings(&v).len(), 2, "the ignored file too: {v}");
+    for f in findings(&v) {
+        assert_eq!(f["exposure"], "unknown");
+    }
+    assert!(codes(&v).contains(&"unreadable".to_string()));
+}
+
+#[test]
+fn roots_are_scoped_by_component_deduplicated_and_unambiguous() {
+    let r = Repo::new();
+    r.write("app", format!("K={}\n", keys::stripe_live(405)));
+    r.write("apple", format!("K={}\n", keys::stripe_live(406)));
+    r.write(
+        "application/x.env",
+        format!("K={}\n", keys::stripe_live(407)),
+    );
+    r.write(".gitignore", "app*\n");
+    r.git(&[
+        "add",
+        "-f",
+        "app",
+        "apple",
+        "application/x.env",
+        ".gitignore",
+    ]);
+    r.commit("tracked");
+    let (_, v) = run_json(r.path(), &["scan", "app"]);
+    let paths: Vec<&str> = findings(&v)
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(paths, ["app"], "not apple, not application/");
+    // The same root twice, or a root inside another: scanned once.
+    let (_, v) = run_json(r.path(), &["scan", "app", "app", ".", "application"]);
+    assert_eq!(findings(&v).len(), 3);
+    // Two roots outside git: each path says which root it came from.
+    let dir = tempfile::tempdir().unwrap();
+    for sub in ["a", "b"] {
+        write(
+            &dir.path().join(sub),
+            "x.env",
+            format!("K={}\n", keys::stripe_live(408)),
+        );
+    }
+    let (_, v) = run_json(dir.path(), &["scan", "a", "b"]);
+    let paths: Vec<&str> = findings(&v)
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(paths, ["a/x.env", "b/x.env"]);
+}
+
+#[test]
+fn threads_are_clamped_and_closed_pipes_are_handled() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "k.env",
+        format!("K={}\n", keys::stripe_live(409)),
+    );
+    let (code, _, err) = run_bounded(dir.path(), &["scan", ".", "--threads", "100000"]);
+    assert_eq!(code, 1, "{err}");
+    // completions into a closed pipe: no panic.
+    use std::process::Stdio;
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("leakscope"))
+        .args(["completions", "bash"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+    assert_ne!(out.status.code(), Some(101), "{err}");
+}
