@@ -38,14 +38,15 @@ if [ "${PEERS:-1}" = 1 ]; then
   echo
 fi
 
-# The literal prefixes of every built-in rule.
+# Every literal of every built-in rule (prefixes and keywords, opt-in rules included),
+# searched without case as leakscope's automaton searches them.
 mapfile -t prefixes < <("$bin" rules --format json | python3 -c 'import json,sys
 seen=[]
 for r in json.load(sys.stdin):
-    for p in r["prefixes"]:
+    for p in r["prefixes"] + r["keywords"]:
         if p not in seen: seen.append(p)
 print("\n".join(seen))')
-rg_args=(-F -c --hidden)
+rg_args=(-F -i -c --hidden)
 for p in "${prefixes[@]}"; do rg_args+=(-e "$p"); done
 
 bytes=$(du -sb --exclude=.leakscope-bench-manifest "$dir" | cut -f1)

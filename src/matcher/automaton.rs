@@ -1,14 +1,17 @@
 //! The prefilter: one Aho-Corasick automaton over every literal the rules name (prefixes and
 //! suffixes, keywords, and the base64 forms of secrets' prefixes), searched without regard to
 //! ASCII case and reporting overlapping matches, so one pass over the bytes finds every
-//! literal of every rule. Literals shorter than four bytes are found apart with `memmem`:
-//! one short pattern among hundreds would force the automaton's prefilter onto short
-//! fingerprints.
+//! literal of every rule.
+//!
+//! With hundreds of literals no packed prefilter applies and the automaton is a DFA whose cost
+//! is one dependent table load per byte. The search therefore runs several lanes (parts of
+//! the text) through the DFA in lock-step, so the processor overlaps their loads.
 
 use super::decode;
 use crate::rules::{Anchor, RuleSet};
 use crate::vocab::Class;
-use aho_corasick::{AhoCorasick, AhoCorasickKind, Input, MatchKind};
+use aho_corasick::automaton::Automaton as _;
+use aho_corasick::{AhoCorasick, Anchored, Input, MatchKind, dfa::DFA};
 
 /// What finding a literal at some position means.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -42,16 +45,24 @@ pub(super) struct Literal {
 /// The literals of a rule set and the automaton that finds them.
 #[derive(Clone, Debug)]
 pub(super) struct Automaton {
-    ac: AhoCorasick,
-    /// For each automaton pattern, its index in `literals`.
-    ac_literal: Vec<usize>,
-    /// Literals shorter than four bytes, found with `memmem` (exact case).
-    short: Vec<(memchr::memmem::Finder<'static>, usize)>,
-    /// Every literal.
+    search: Search,
+    /// Every literal; automaton pattern `i` is literal `i`.
     pub literals: Vec<Literal>,
     /// Length of the longest literal.
     pub max_literal: usize,
 }
+
+/// The automaton: a DFA, or where the literals make one too large, whatever aho-corasick
+/// builds instead.
+#[derive(Clone, Debug)]
+enum Search {
+    Dfa(Box<DFA>),
+    Other(AhoCorasick),
+}
+
+/// How many lanes run through the DFA together, and the shortest text worth splitting.
+const LANES: usize = 4;
+const MIN_LANE: usize = 256;
 
 /// How many leading characters of a literal's base64 form must not depend on its neighbours.
 const BASE64_STABLE: usize = 4;
@@ -119,54 +130,48 @@ impl Automaton {
                 }
             }
         }
-        let mut ac_patterns: Vec<&[u8]> = Vec::new();
-        let mut ac_literal = Vec::new();
-        let mut short = Vec::new();
-        for (i, l) in literals.iter().enumerate() {
-            // Short literals are exact: short keywords hold no letter, so case cannot matter.
-            if l.bytes.len() < 4 {
-                short.push((memchr::memmem::Finder::new(&l.bytes).into_owned(), i));
-            } else {
-                ac_patterns.push(&l.bytes);
-                ac_literal.push(i);
-            }
-        }
-        let ac = AhoCorasick::builder()
+        let patterns: Vec<&[u8]> = literals.iter().map(|l| l.bytes.as_slice()).collect();
+        let search = match DFA::builder()
             .match_kind(MatchKind::Standard)
             .ascii_case_insensitive(true)
-            .kind(Some(AhoCorasickKind::DFA))
-            .build(&ac_patterns)
-            .or_else(|_| {
+            .build(&patterns)
+        {
+            Ok(dfa) => Search::Dfa(Box::new(dfa)),
+            Err(_) => Search::Other(
                 AhoCorasick::builder()
                     .match_kind(MatchKind::Standard)
                     .ascii_case_insensitive(true)
-                    .build(&ac_patterns)
-            })
-            .expect("rule literals always build an automaton");
+                    .build(&patterns)
+                    .expect("rule literals always build an automaton"),
+            ),
+        };
         let max_literal = literals.iter().map(|l| l.bytes.len()).max().unwrap_or(0);
         Automaton {
-            ac,
-            ac_literal,
-            short,
+            search,
             literals,
             max_literal,
         }
     }
 
-    /// Every literal occurrence starting in `hay[from..to]`, as (position, literal index, role),
-    /// in no particular order. Roles that need exact case are checked here.
+    /// Every literal occurrence starting in `hay[from..to]`, as (position, literal index,
+    /// role), in no particular order. Roles that need exact case are checked here.
     pub fn occurrences(
         &self,
         hay: &[u8],
         from: usize,
         to: usize,
+        each: impl FnMut(usize, usize, Role),
+    ) {
+        self.occurrences_in(hay, &[(from, to)], each);
+    }
+
+    /// [`Automaton::occurrences`] in each of `regions` (sorted, disjoint).
+    pub fn occurrences_in(
+        &self,
+        hay: &[u8],
+        regions: &[(usize, usize)],
         mut each: impl FnMut(usize, usize, Role),
     ) {
-        let to = to.min(hay.len());
-        if from >= to {
-            return;
-        }
-        let end = hay.len().min(to + self.max_literal);
         let mut emit = |start: usize, li: usize| {
             let lit = &self.literals[li];
             let exact = hay[start..].starts_with(&lit.bytes);
@@ -176,20 +181,139 @@ impl Automaton {
                 }
             }
         };
-        for m in self
-            .ac
-            .find_overlapping_iter(Input::new(hay).span(from..end))
-        {
-            if m.start() < to {
-                emit(m.start(), self.ac_literal[m.pattern().as_usize()]);
+        let spans = regions.iter().filter_map(|&(from, to)| {
+            let to = to.min(hay.len());
+            (from < to).then(|| Span {
+                lo: from,
+                own: to,
+                hi: hay.len().min(to + self.max_literal.saturating_sub(1)),
+            })
+        });
+        match &self.search {
+            Search::Dfa(dfa) => lanes(dfa, hay, split(spans, self.max_literal), &mut emit),
+            Search::Other(ac) => {
+                for sp in spans {
+                    let input = Input::new(hay).span(sp.lo..sp.hi);
+                    for m in ac.find_overlapping_iter(input) {
+                        if m.start() < sp.own {
+                            emit(m.start(), m.pattern().as_usize());
+                        }
+                    }
+                }
             }
         }
-        for (finder, li) in &self.short {
-            let n = finder.needle().len();
-            let window = &hay[from..(to + n - 1).min(hay.len())];
-            for at in finder.find_iter(window) {
-                emit(from + at, *li);
+    }
+}
+
+/// A part of the text one lane reads: `lo..hi`, keeping occurrences that start before `own`
+/// (it reads on past `own` by the longest literal, so an occurrence that crosses into the
+/// next part is found by the part it starts in).
+#[derive(Clone, Copy, Debug)]
+struct Span {
+    lo: usize,
+    own: usize,
+    hi: usize,
+}
+
+/// Spans cut so that [`LANES`] lanes get about the same number of bytes: long spans split,
+/// short ones dealt out whole, in order.
+fn split(spans: impl Iterator<Item = Span>, max_literal: usize) -> [Vec<Span>; LANES] {
+    let spans: Vec<Span> = spans.collect();
+    let total: usize = spans.iter().map(|s| s.own - s.lo).sum();
+    let mut out: [Vec<Span>; LANES] = Default::default();
+    if total < LANES * MIN_LANE {
+        out[0] = spans;
+        return out;
+    }
+    let share = total.div_ceil(LANES);
+    let (mut lane, mut filled) = (0, 0);
+    for sp in spans {
+        let mut lo = sp.lo;
+        while lo < sp.own {
+            let take = if lane + 1 == LANES {
+                sp.own - lo
+            } else {
+                (sp.own - lo).min(share - filled)
+            };
+            let own = lo + take;
+            let hi = if own == sp.own {
+                sp.hi
+            } else {
+                (own + max_literal.saturating_sub(1)).min(sp.hi)
+            };
+            out[lane].push(Span { lo, own, hi });
+            lo = own;
+            filled += take;
+            if filled == share && lane + 1 < LANES {
+                lane += 1;
+                filled = 0;
             }
+        }
+    }
+    out
+}
+
+/// Runs the lanes' spans through the DFA, the lanes in lock-step while all have bytes left.
+fn lanes(dfa: &DFA, hay: &[u8], parts: [Vec<Span>; LANES], emit: &mut impl FnMut(usize, usize)) {
+    let Ok(start) = dfa.start_state(Anchored::No) else {
+        return;
+    };
+    let report = |sid, at: usize, sp: &Span, emit: &mut dyn FnMut(usize, usize)| {
+        if !dfa.is_match(sid) {
+            return;
+        }
+        for i in 0..dfa.match_len(sid) {
+            let pid = dfa.match_pattern(sid, i);
+            let s = at + 1 - dfa.pattern_len(pid);
+            if s >= sp.lo && s < sp.own {
+                emit(s, pid.as_usize());
+            }
+        }
+    };
+    // Each lane: its spans, the one it is in, its position and state.
+    let mut next = [0usize; LANES];
+    let mut at = [0usize; LANES];
+    let mut sid = [start; LANES];
+    let mut cur: [Option<Span>; LANES] = [None; LANES];
+    let mut advance = |j: usize, cur: &mut [Option<Span>; LANES], at: &mut [usize; LANES]| {
+        cur[j] = parts[j].get(next[j]).copied();
+        next[j] += 1;
+        if let Some(sp) = cur[j] {
+            at[j] = sp.lo;
+        }
+    };
+    for j in 0..LANES {
+        advance(j, &mut cur, &mut at);
+    }
+    while let [Some(s0), Some(s1), Some(s2), Some(s3)] = cur {
+        let spans = [s0, s1, s2, s3];
+        let steps = (0..LANES).map(|j| spans[j].hi - at[j]).min().unwrap_or(0);
+        for _ in 0..steps {
+            for j in 0..LANES {
+                sid[j] = dfa.next_state(Anchored::No, sid[j], hay[at[j]]);
+                if dfa.is_special(sid[j]) {
+                    report(sid[j], at[j], &spans[j], emit);
+                }
+                at[j] += 1;
+            }
+        }
+        for j in 0..LANES {
+            if at[j] == spans[j].hi {
+                sid[j] = start;
+                advance(j, &mut cur, &mut at);
+            }
+        }
+    }
+    for j in 0..LANES {
+        while let Some(sp) = cur[j] {
+            for (a, &b) in hay.iter().enumerate().take(sp.hi).skip(at[j]) {
+                sid[j] = dfa.next_state(Anchored::No, sid[j], b);
+                if dfa.is_special(sid[j]) {
+                    report(sid[j], a, &sp, emit);
+                }
+            }
+            sid[j] = start;
+            advance(j, &mut cur, &mut at);
         }
     }
 }

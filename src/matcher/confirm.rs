@@ -8,6 +8,17 @@ use crate::vocab::Encoding;
 use sha2::{Digest, Sha256};
 use std::borrow::Cow;
 
+/// How much of a match's surroundings a confirmation may look at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Check {
+    /// Everything: `near` conditions, escaped keys.
+    Full,
+    /// Only the match itself and its immediate boundaries: what delta-aware scanning needs,
+    /// since its decisions must depend on bytes within a bounded distance. A local check that
+    /// fails is a sure miss; one that passes may still fail in full.
+    Local,
+}
+
 /// The key minus its literal: what placeholder and entropy checks look at.
 pub(super) fn body_of<'k>(rule: &Rule, key: &'k [u8]) -> &'k [u8] {
     let lit = rule
@@ -25,6 +36,10 @@ pub(super) fn body_of<'k>(rule: &Rule, key: &'k [u8]) -> &'k [u8] {
     }
 }
 
+/// How far past its literal [`survives`] looks: far enough for any key's distinctive start,
+/// short enough to keep delta-aware scanning's neighbourhood small.
+pub(super) const SURVIVE_LOOKAHEAD: usize = 48;
+
 /// The checks that reject most candidates before any regex runs, from the bytes just around
 /// the candidate (`hay[at - 3..=at + min_len]`): the left boundary; a run of the bytes the
 /// pattern can match long enough for its shortest match (or cut by a string escape); and,
@@ -35,7 +50,7 @@ pub(super) fn survives(hay: &[u8], at: usize, lit_len: usize, rule: &Rule) -> bo
     if !left_boundary(hay, at, rule) {
         return false;
     }
-    let need = rule.min_len.saturating_sub(lit_len);
+    let need = rule.min_len.saturating_sub(lit_len).min(SURVIVE_LOOKAHEAD);
     let body = hay.get(at + lit_len..).unwrap_or_default();
     let run = body
         .iter()
@@ -104,6 +119,30 @@ fn secret_span(rule: &Rule, caps: &regex::bytes::Captures<'_>) -> Option<(usize,
     Some((m.start(), m.end()))
 }
 
+/// The end of the run of the rule's bytes that follows literal `hay[at..at + lit_len]`, and
+/// whether an escape that could stand for one more of them ends it (the key may go on in an
+/// escaped form; `\n` after a word in a C string does not).
+pub(super) fn escaped_run(hay: &[u8], at: usize, lit_len: usize, rule: &Rule) -> (usize, bool) {
+    let cap = hay.len().min(at + rule.max_len);
+    let from = (at + lit_len).min(cap);
+    let run_end = from
+        + hay[from..cap]
+            .iter()
+            .take_while(|&&b| rule.pattern_bytes.contains(b))
+            .count();
+    let escaped = hay.get(run_end) == Some(&b'\\')
+        && match hay.get(run_end + 1) {
+            Some(b'u' | b'x') => true,
+            Some(b'n') => rule.pattern_bytes.contains(b'\n'),
+            Some(b'r') => rule.pattern_bytes.contains(b'\r'),
+            Some(b't') => rule.pattern_bytes.contains(b'\t'),
+            Some(b'b' | b'f' | b'v' | b'0') => rule.pattern_bytes.contains(b' '),
+            Some(&c) => rule.pattern_bytes.contains(c),
+            None => false,
+        };
+    (run_end, escaped)
+}
+
 impl Matcher {
     /// A key starting at literal `hay[at..at + lit_len]` of rule `ri`.
     pub(super) fn confirm_prefix(
@@ -112,6 +151,7 @@ impl Matcher {
         at: usize,
         lit_len: usize,
         ri: usize,
+        check: Check,
     ) -> Option<Hit> {
         let rule = &self.rules.rules[ri];
         if !survives(hay, at, lit_len, rule) {
@@ -133,15 +173,10 @@ impl Matcher {
                 Cow::Borrowed(secret),
                 Encoding::Plain,
                 ri,
+                check,
             );
         }
-        let run_end = at
-            + lit_len
-            + hay[at + lit_len..cap]
-                .iter()
-                .take_while(|&&b| rule.pattern_bytes.contains(b))
-                .count();
-        let escaped = hay.get(run_end) == Some(&b'\\');
+        let (run_end, escaped) = escaped_run(hay, at, lit_len, rule);
         let plain = rule.pattern.get().find(&hay[at..cap]).map(|m| at + m.end());
         let (end, secret, encoding) = match plain {
             Some(end) if !(escaped && end == run_end) => {
@@ -151,6 +186,9 @@ impl Matcher {
                 (end, Cow::Borrowed(&hay[at..end]), Encoding::Plain)
             }
             _ if escaped => {
+                if check == Check::Local {
+                    return None;
+                }
                 let (end, key) = self.confirm_escaped(hay, at, rule)?;
                 let encoding = if key == hay[at..end] {
                     Encoding::Plain
@@ -161,7 +199,7 @@ impl Matcher {
             }
             _ => return None,
         };
-        self.finish(hay, (at, end), (at, end), secret, encoding, ri)
+        self.finish(hay, (at, end), (at, end), secret, encoding, ri, check)
     }
 
     /// A key ending with literal `hay[at..at + lit_len]` of rule `ri`.
@@ -187,6 +225,7 @@ impl Matcher {
             Cow::Borrowed(&hay[start..lit_end]),
             Encoding::Plain,
             ri,
+            Check::Full,
         )
     }
 
@@ -198,6 +237,7 @@ impl Matcher {
         at: usize,
         kw_len: usize,
         ri: usize,
+        check: Check,
     ) -> Option<Hit> {
         let rule = &self.rules.rules[ri];
         let from = at + kw_len;
@@ -209,6 +249,7 @@ impl Matcher {
             line_end.min(from + rule.window),
             rule.max_len,
             ri,
+            check,
         )
     }
 
@@ -229,7 +270,7 @@ impl Matcher {
         };
         let mut from = lo;
         while from < hi {
-            let Some(h) = self.search(hay, from, hi, 0, ri) else {
+            let Some(h) = self.search(hay, from, hi, 0, ri, Check::Full) else {
                 break;
             };
             from = h.end.max(from + 1);
@@ -251,6 +292,7 @@ impl Matcher {
         until: usize,
         extra: usize,
         ri: usize,
+        check: Check,
     ) -> Option<Hit> {
         let rule = &self.rules.rules[ri];
         let to = hay.len().min(until.saturating_add(extra));
@@ -279,6 +321,7 @@ impl Matcher {
                 Cow::Borrowed(&hay[s..e]),
                 Encoding::Plain,
                 ri,
+                check,
             ) {
                 return Some(h);
             }
@@ -289,6 +332,7 @@ impl Matcher {
     /// The last checks on a match `whole` whose key is `secret` at `span`: placeholders, the
     /// rule's `near` condition, its validator; then the hit, with its published-example
     /// source.
+    #[allow(clippy::too_many_arguments)]
     fn finish(
         &self,
         hay: &[u8],
@@ -297,6 +341,7 @@ impl Matcher {
         secret: Cow<'_, [u8]>,
         encoding: Encoding,
         ri: usize,
+        check: Check,
     ) -> Option<Hit> {
         let rule = &self.rules.rules[ri];
         let body = body_of(rule, &secret);
@@ -304,7 +349,7 @@ impl Matcher {
         if !structural && validate::is_placeholder(body, rule.min_entropy) {
             return None;
         }
-        if !near_holds(hay, whole.0, whole.1, rule) {
+        if check == Check::Full && !near_holds(hay, whole.0, whole.1, rule) {
             return None;
         }
         let validated = match &rule.validator {

@@ -22,6 +22,7 @@ pub mod validate;
 use crate::rules::{Anchor, RuleSet};
 use crate::vocab::Encoding;
 use automaton::{Automaton, Role};
+use confirm::{Check, SURVIVE_LOOKAHEAD};
 use std::borrow::Cow;
 
 pub use resolve::Decision;
@@ -76,6 +77,8 @@ pub struct Matcher {
     automaton: Automaton,
     /// For each rule, the rules whose secrets pair with its identifiers.
     paired_by: Vec<Vec<usize>>,
+    /// See [`Matcher::neighbourhood`].
+    neighbourhood: (usize, usize),
 }
 
 impl Matcher {
@@ -93,11 +96,14 @@ impl Matcher {
                 paired_by[id].push(ri);
             }
         }
-        Matcher {
+        let mut m = Matcher {
             rules,
             automaton,
             paired_by,
-        }
+            neighbourhood: (0, 0),
+        };
+        m.neighbourhood = m.measure_neighbourhood();
+        m
     }
 
     /// [`Matcher::with_opt_in`] with no opt-in group.
@@ -127,49 +133,92 @@ impl Matcher {
         Scanned { text, utf16, hits }
     }
 
+    /// How far past a literal's start a candidate decision may look: a rule whose matches
+    /// reach further is decided conservatively (any surviving occurrence counts).
+    const REACH: usize = 256;
+
+    /// How far past its literal's start a rule's local confirmation reads, if it is within
+    /// [`Matcher::REACH`].
+    fn reach(&self, ri: usize, lit_len: usize, role: Role) -> Option<usize> {
+        let r = &self.rules.rules[ri];
+        // A key's last byte, the byte after it, and a truncation mark (`...`) after that.
+        let tail = 5;
+        let reach = match role {
+            Role::Prefix(_) => r.max_len + tail,
+            Role::Keyword(_) => lit_len + r.window + r.max_len + tail,
+            Role::Suffix(_) | Role::Base64 => return None,
+        };
+        (reach <= Self::REACH).then_some(reach)
+    }
+
     /// How many bytes before and after a literal's start decide whether it is a candidate: a
     /// literal whose neighbourhood is copied intact (by a git delta) keeps its decision.
     pub fn neighbourhood(&self) -> (usize, usize) {
-        let after = self
-            .rules
-            .rules
-            .iter()
-            .filter(|r| r.has_literal())
-            .map(|r| r.min_len + 2)
-            .chain(
-                self.rules
-                    .rules
-                    .iter()
-                    .flat_map(|r| r.prefixes.iter().chain(&r.keywords).map(|p| p.len() + 1)),
-            )
-            .max()
-            .unwrap_or(0)
-            .max(self.automaton.max_literal);
+        self.neighbourhood
+    }
+
+    fn measure_neighbourhood(&self) -> (usize, usize) {
+        let mut after = self.automaton.max_literal;
+        for l in &self.automaton.literals {
+            for &role in &l.roles {
+                let need = match role {
+                    Role::Prefix(ri) | Role::Keyword(ri) => {
+                        match self.reach(ri, l.bytes.len(), role) {
+                            Some(r) => r,
+                            None => {
+                                let r = &self.rules.rules[ri];
+                                l.bytes.len()
+                                    + r.min_len
+                                        .saturating_sub(l.bytes.len())
+                                        .min(SURVIVE_LOOKAHEAD)
+                                    + 2
+                            }
+                        }
+                    }
+                    Role::Suffix(_) | Role::Base64 => l.bytes.len(),
+                };
+                after = after.max(need);
+            }
+        }
         (4, after + 2)
     }
 
-    /// The starts of literals in `hay[from..to]` that survive the cheap checks of at least one
-    /// rule, or that could start a base64, suffix-anchored or keyword-anchored key (those
-    /// always count). A text with none has no hits; the converse does not hold.
-    pub fn candidates(&self, hay: &[u8], from: usize, to: usize, out: &mut Vec<u32>) {
-        let mut last = usize::MAX;
+    /// The starts of literals in `regions` of `hay` (sorted, disjoint) that could start a key:
+    /// the key confirmed locally where its rule reaches no further than [`Matcher::REACH`],
+    /// else the cheap checks passed; suffix and base64 literals always count. A text with none
+    /// has no hits; the converse does not hold. Sorted, without repeats.
+    pub fn candidates(&self, hay: &[u8], regions: &[(usize, usize)], out: &mut Vec<u32>) {
         self.automaton
-            .occurrences(hay, from, to, |start, li, role| {
-                if start == last {
-                    return;
-                }
-                let keep = match role {
-                    Role::Prefix(ri) => {
-                        let lit = self.automaton.literals[li].bytes.len();
-                        confirm::survives(hay, start, lit, &self.rules.rules[ri])
-                    }
-                    Role::Suffix(_) | Role::Keyword(_) | Role::Base64 => true,
-                };
-                if keep {
-                    last = start;
+            .occurrences_in(hay, regions, |start, li, role| {
+                if out.last() != Some(&(start as u32)) && self.is_candidate(hay, start, li, role) {
                     out.push(start as u32);
                 }
             });
+        out.sort_unstable();
+        out.dedup();
+    }
+
+    /// Whether literal `li`, found at `start` in its role, could start a key.
+    fn is_candidate(&self, hay: &[u8], start: usize, li: usize, role: Role) -> bool {
+        let len = self.automaton.literals[li].bytes.len();
+        match role {
+            Role::Prefix(ri) => {
+                let r = &self.rules.rules[ri];
+                confirm::survives(hay, start, len, r)
+                    && (self.reach(ri, len, role).is_none()
+                        || self
+                            .confirm_prefix(hay, start, len, ri, Check::Local)
+                            .is_some()
+                        || confirm::escaped_run(hay, start, len, r).1)
+            }
+            Role::Keyword(ri) => {
+                self.reach(ri, len, role).is_none()
+                    || self
+                        .confirm_keyword(hay, start, len, ri, Check::Local)
+                        .is_some()
+            }
+            Role::Suffix(_) | Role::Base64 => true,
+        }
     }
 
     fn find(&self, hay: &[u8], depth: u8) -> Vec<Hit> {
@@ -179,9 +228,9 @@ impl Matcher {
             .occurrences(hay, 0, hay.len(), |start, li, role| {
                 let len = self.automaton.literals[li].bytes.len();
                 let hit = match role {
-                    Role::Prefix(ri) => self.confirm_prefix(hay, start, len, ri),
+                    Role::Prefix(ri) => self.confirm_prefix(hay, start, len, ri, Check::Full),
                     Role::Suffix(ri) => self.confirm_suffix(hay, start, len, ri),
-                    Role::Keyword(ri) => self.confirm_keyword(hay, start, len, ri),
+                    Role::Keyword(ri) => self.confirm_keyword(hay, start, len, ri, Check::Full),
                     Role::Base64 => {
                         if depth == 0 {
                             base64_at.push(start);

@@ -228,7 +228,18 @@ fn compile(file: &str, provider: usize, r: RawRule) -> Result<Rule, RuleError> {
             "a suffix anchor needs literal prefixes and no keywords".into(),
         ));
     }
-    let hir = regex_syntax::parse(&r.pattern).map_err(|e| invalid(format!("pattern: {e}")))?;
+    // Keys are bytes: patterns run without Unicode, so `[^\s]` is one byte and lengths are
+    // counted in bytes.
+    let source = format!("(?-u){}", r.pattern);
+    let parse = |re: &str| {
+        regex_syntax::ParserBuilder::new()
+            .unicode(false)
+            .utf8(false)
+            .build()
+            .parse(re)
+            .map_err(Box::new)
+    };
+    let hir = parse(&source).map_err(|e| invalid(format!("pattern: {e}")))?;
     // Long keys (PEM blocks) give their bound apart: a counted repetition that long would
     // unroll into a large automaton.
     let max_len = match (r.max_len, hir.properties().maximum_len()) {
@@ -247,22 +258,17 @@ fn compile(file: &str, provider: usize, r: RawRule) -> Result<Rule, RuleError> {
     // The pattern runs on a window that starts at the literal (or ends with it, for suffix
     // literals); keyword and pair searches run it unanchored.
     let windowed = match r.anchor {
-        Anchor::Prefix => format!("^(?:{})", r.pattern),
-        Anchor::Suffix => format!("(?:{})$", r.pattern),
+        Anchor::Prefix => format!("(?-u)^(?:{})", r.pattern),
+        Anchor::Suffix => format!("(?-u)(?:{})$", r.pattern),
     };
-    let syntax = |what: &str, re: &str| {
-        regex_syntax::parse(re)
-            .map(|_| ())
-            .map_err(|e| invalid(format!("{what}: {e}")))
-    };
-    syntax("pattern", &windowed)?;
+    parse(&windowed).map_err(|e| invalid(format!("pattern: {e}")))?;
     let pattern = LazyRegex::new(windowed);
-    let search = LazyRegex::new(r.pattern.clone());
+    let search = LazyRegex::new(source);
     let secret_group = hir_capture_index(&hir, "secret");
     let shape = match &r.shape {
         Some(s) => {
-            let re = format!("^(?:{s})$");
-            syntax("shape", &re)?;
+            let re = format!("(?-u)^(?:{s})$");
+            parse(&re).map_err(|e| invalid(format!("shape: {e}")))?;
             Some(LazyRegex::new(re))
         }
         None => None,
@@ -270,11 +276,12 @@ fn compile(file: &str, provider: usize, r: RawRule) -> Result<Rule, RuleError> {
     let charset = ByteSet::parse(&r.charset).map_err(|e| invalid(format!("charset: {e}")))?;
     let account = match &r.account {
         Some(a) => {
-            let hir = regex_syntax::parse(a).map_err(|e| invalid(format!("account: {e}")))?;
+            let re = format!("(?-u){a}");
+            let hir = parse(&re).map_err(|e| invalid(format!("account: {e}")))?;
             if hir.properties().explicit_captures_len() < 1 {
                 return Err(invalid("account: the pattern needs a capture group".into()));
             }
-            Some(LazyRegex::new(a.clone()))
+            Some(LazyRegex::new(re))
         }
         None => None,
     };

@@ -26,6 +26,9 @@ pub(super) struct BlobScan<'m> {
     /// Bytes the prefilter read; bytes it did not need to read again.
     pub read: u64,
     pub not_reread: u64,
+    /// Blobs with candidates, scanned in full, and their bytes.
+    pub full_scans: u64,
+    pub full_bytes: u64,
 }
 
 impl<'m> BlobScan<'m> {
@@ -40,6 +43,8 @@ impl<'m> BlobScan<'m> {
             delta_scans: 0,
             read: 0,
             not_reread: 0,
+            full_scans: 0,
+            full_bytes: 0,
         }
     }
 }
@@ -86,15 +91,10 @@ impl BlobScan<'_> {
                 _ => merged.push((a, b)),
             }
         }
-        let mut read = 0;
-        for (a, b) in merged {
-            self.matcher.candidates(data, a, b, &mut out);
-            read += b - a;
-        }
+        let read: usize = merged.iter().map(|(a, b)| b - a).sum();
+        self.matcher.candidates(data, &merged, &mut out);
         self.read += read as u64;
         self.not_reread += data.len().saturating_sub(read) as u64;
-        out.sort_unstable();
-        out.dedup();
         Some(out)
     }
 }
@@ -124,16 +124,18 @@ impl Visitor for BlobScan<'_> {
             None if utf16 => Vec::new(),
             None => {
                 let mut c = Vec::new();
-                self.matcher.candidates(obj.data, 0, obj.data.len(), &mut c);
-                c.sort_unstable();
+                self.matcher
+                    .candidates(obj.data, &[(0, obj.data.len())], &mut c);
                 self.read += obj.data.len() as u64;
                 c
             }
         };
-        if (utf16 || !candidates.is_empty())
-            && let Some(analysis) = scan::analyze(self.matcher, obj.data)
-        {
-            self.found.push((obj.id.to_owned(), analysis));
+        if utf16 || !candidates.is_empty() {
+            self.full_scans += 1;
+            self.full_bytes += obj.data.len() as u64;
+            if let Some(analysis) = scan::analyze(self.matcher, obj.data) {
+                self.found.push((obj.id.to_owned(), analysis));
+            }
         }
         (!utf16).then_some(candidates)
     }

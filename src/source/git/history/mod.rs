@@ -129,22 +129,26 @@ fn blob_pass(
         lfs: HashSet::new(),
         skipped: BTreeMap::new(),
     };
-    let (mut read, mut not_reread) = (0u64, 0u64);
+    let (mut read, mut not_reread, mut full, mut full_bytes) = (0u64, 0u64, 0u64, 0u64);
     for s in scans {
         outcome.stats.delta_scans += s.delta_scans;
         read += s.read;
         not_reread += s.not_reread;
+        full += s.full_scans;
+        full_bytes += s.full_bytes;
         found.analyses.extend(s.found);
         found.lfs.extend(s.lfs);
         found.skipped.extend(s.skipped);
     }
     outcome.stats.skipped = found.skipped.len() as u64;
     timing.done(&format!(
-        "scan blobs ({} of {} by delta, prefilter read {} MB, skipped {} MB)",
+        "scan blobs ({} of {} by delta, prefilter read {} MB, skipped {} MB; {full} with candidates scanned in full, {} MB; neighbourhood {:?})",
         outcome.stats.delta_scans,
         outcome.stats.scanned,
         read >> 20,
-        not_reread >> 20
+        not_reread >> 20,
+        full_bytes >> 20,
+        matcher.neighbourhood(),
     ));
     found
 }
