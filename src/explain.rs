@@ -16,6 +16,9 @@ struct JsonRule<'a> {
     class: crate::vocab::Class,
     severity: crate::vocab::Severity,
     prefixes: &'a [String],
+    keywords: &'a [String],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    opt_in: Option<&'a str>,
     pattern: &'a str,
     runbook: &'a str,
     description: &'a str,
@@ -42,6 +45,8 @@ pub fn list_rules(out: &mut dyn Write, rules: &RuleSet, format: ListFormat) -> i
                     class: r.class,
                     severity: r.severity,
                     prefixes: &r.prefixes,
+                    keywords: &r.keywords,
+                    opt_in: r.opt_in.as_deref(),
                     pattern: &r.pattern_source,
                     runbook: &r.runbook,
                     description: &r.description,
@@ -51,22 +56,27 @@ pub fn list_rules(out: &mut dyn Write, rules: &RuleSet, format: ListFormat) -> i
             writeln!(out)
         }
         ListFormat::Table => {
-            let w = list.iter().map(|r| r.id.len()).max().unwrap_or(2).max(2);
+            let width = |f: &dyn Fn(&Rule) -> usize, head: &str| {
+                list.iter().map(|r| f(r)).max().unwrap_or(0).max(head.len())
+            };
+            let wi = width(&|r| r.id.len(), "ID");
+            let wp = width(&|r| rules.provider(r).id.len(), "PROVIDER");
+            let wk = width(&|r| r.kind.as_str().len(), "KIND");
             writeln!(
                 out,
-                "{:<w$}  {:<9}  {:<19}  {:<11}  {:<8}  PREFIXES",
+                "{:<wi$}  {:<wp$}  {:<wk$}  {:<11}  {:<8}  RUNBOOK",
                 "ID", "PROVIDER", "KIND", "CLASS", "SEVERITY"
             )?;
             for r in list {
                 writeln!(
                     out,
-                    "{:<w$}  {:<9}  {:<19}  {:<11}  {:<8}  {}",
+                    "{:<wi$}  {:<wp$}  {:<wk$}  {:<11}  {:<8}  {}",
                     r.id,
                     rules.provider(r).id,
                     r.kind.as_str(),
                     r.class.as_str(),
                     r.severity.as_str(),
-                    r.prefixes.join(" ")
+                    r.runbook
                 )?;
             }
             Ok(())

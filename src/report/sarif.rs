@@ -1,6 +1,6 @@
-//! The SARIF 2.1.0 report, shaped for GitHub code scanning: one run, `tool.driver.rules` built
-//! from the rules loaded (with the runbook as `help.markdown`), results with `%SRCROOT%`-relative
-//! locations, `partialFingerprints["leakscope/v1"]`, and the finding's vocabulary in
+//! The SARIF 2.1.0 report, shaped for GitHub code scanning: one run, `tool.driver.rules`
+//! describing the rules its results use (with the runbook as `help.markdown`), results with
+//! `%SRCROOT%`-relative locations, `partialFingerprints["leakscope/v2"]`, and the finding's vocabulary in
 //! `properties`. Scan problems go to `invocations[0].toolExecutionNotifications`.
 
 use super::{Context, json::History, words};
@@ -241,14 +241,9 @@ pub fn write(out: &mut dyn Write, outcome: &Outcome, ctx: &Context<'_>) -> io::R
         shown.truncate(MAX_RESULTS);
         shown.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     }
-    // One descriptor per rule at its base severity, and one per other severity its shown
-    // findings have.
-    let mut descriptors: BTreeMap<String, (&Rule, Severity)> = ctx
-        .rules
-        .rules
-        .iter()
-        .map(|r| (r.id.clone(), (r, base_severity(r))))
-        .collect();
+    // A descriptor per rule that has shown findings, at each severity they have: with hundreds
+    // of rules, describing every rule loaded would make every report megabytes long.
+    let mut descriptors: BTreeMap<String, (&Rule, Severity)> = BTreeMap::new();
     for f in &shown {
         if let Some(r) = ctx.rules.get(&f.rule_id) {
             descriptors

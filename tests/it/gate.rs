@@ -233,7 +233,14 @@ fn the_remote_token_appears_in_no_output() {
                 !out.contains(&token) && !err.contains(&token),
                 "{format} {args:?} shows the remote's token"
             );
-            assert!(!out.contains("x-access-token"), "{format} {args:?}");
+            assert!(
+                !out.contains("x-access-token:"),
+                "{format} {args:?}: {}",
+                out.lines()
+                    .filter(|l| l.contains("x-access-token"))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            );
         }
     }
     let (_, md, _) = run(r.path(), &["history", "--format", "markdown"]);

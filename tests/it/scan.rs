@@ -588,9 +588,21 @@ fn rules_and_explain() {
     let dir = tempfile::tempdir().unwrap();
     let (code, out, _) = run(dir.path(), &["rules"]);
     assert_eq!(code, 0);
-    assert!(
-        out.lines()
-            .any(|l| l.starts_with("stripe-secret-key") && l.contains("sk_live_ sk_test_"))
+    let stripe = out
+        .lines()
+        .find(|l| l.starts_with("stripe-secret-key "))
+        .expect("stripe-secret-key listed");
+    assert_eq!(
+        stripe.split_whitespace().collect::<Vec<_>>(),
+        [
+            "stripe-secret-key",
+            "stripe",
+            "secret-key",
+            "secret",
+            "critical",
+            "stripe-secret-key"
+        ],
+        "{stripe}"
     );
     let (code, out, _) = run(dir.path(), &["rules", "--format", "json"]);
     assert_eq!(code, 0);
