@@ -3,15 +3,40 @@
 //! negative example must give none.
 
 use super::Matcher;
-use crate::rules::{Alone, unsplit};
+use crate::rules::{Alone, RuleSet, unsplit};
+
+/// Runs every rule's examples through the whole matcher, as users run them: the default
+/// rules with the default matcher, each opt-in group's rules with that group enabled (so
+/// that a generic rule's findings on another rule's look-alikes do not count against it).
+/// Returns one line per failure.
+pub fn check_examples(rules: &RuleSet) -> Result<(), Vec<String>> {
+    let ids = |group: Option<&str>| -> Vec<String> {
+        rules
+            .rules
+            .iter()
+            .filter(|r| r.opt_in.as_deref() == group)
+            .map(|r| r.id.clone())
+            .collect()
+    };
+    let mut failures = Vec::new();
+    let mut groups: Vec<Option<&str>> = rules.rules.iter().map(|r| r.opt_in.as_deref()).collect();
+    groups.sort_unstable();
+    groups.dedup();
+    for group in groups {
+        let opt_in: Vec<&str> = group.into_iter().collect();
+        let matcher = Matcher::with_opt_in(rules.clone(), &opt_in);
+        if let Err(f) = matcher.check_examples_of(&ids(group)) {
+            failures.extend(f);
+        }
+    }
+    if failures.is_empty() {
+        Ok(())
+    } else {
+        Err(failures)
+    }
+}
 
 impl Matcher {
-    /// Runs every rule's examples through the whole matcher. Returns one line per failure.
-    pub fn check_examples(&self) -> Result<(), Vec<String>> {
-        let all: Vec<String> = self.rules().rules.iter().map(|r| r.id.clone()).collect();
-        self.check_examples_of(&all)
-    }
-
     /// [`Matcher::check_examples`] for the rules with these ids (custom rules at load time).
     /// An identifier that is never reported alone proves itself through the secret it
     /// locates: its example must give one hit, of a rule paired with it.

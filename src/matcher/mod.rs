@@ -25,6 +25,7 @@ use automaton::{Automaton, Role};
 use confirm::{Check, SURVIVE_LOOKAHEAD};
 use std::borrow::Cow;
 
+pub use examples::check_examples;
 pub use resolve::Decision;
 pub use validate::{TokenFacts, Validated};
 

@@ -100,8 +100,7 @@ mod rule_examples {
     /// environment; every negative example matches nothing.
     #[test]
     fn builtin_rule_examples_hold() {
-        let m = Matcher::with_opt_in(RuleSet::builtin().unwrap(), &[crate::rules::GENERIC]);
-        if let Err(failures) = m.check_examples() {
+        if let Err(failures) = examples::check_examples(&RuleSet::builtin().unwrap()) {
             panic!("{} failures:\n{}", failures.len(), failures.join("\n"));
         }
     }

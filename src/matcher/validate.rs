@@ -68,6 +68,7 @@ pub fn validate(
         }
         Validator::PrivateKey => private_key(key),
         Validator::Password => password(key, whole).then(Validated::default),
+        Validator::Random => random(key).then(Validated::default),
     }
 }
 
@@ -239,8 +240,47 @@ const DEFAULT_PASSWORDS: &[&str] = &[
     "null",
 ];
 
+/// Whether `key` looks generated: it has a digit and a letter, and is not a dotted or
+/// slashed name whose parts are words (`config.v2.settings`, `src/main_2.rs`) or a
+/// snake_case identifier (`get_token_v2`).
+fn random(key: &[u8]) -> bool {
+    let digit = key.iter().any(u8::is_ascii_digit);
+    let letter = key.iter().any(u8::is_ascii_alphabetic);
+    if !digit || !letter {
+        return false;
+    }
+    let wordy = |part: &[u8]| {
+        part.iter()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+            || part
+                .iter()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+    };
+    let parts: Vec<&[u8]> = key
+        .split(|&b| matches!(b, b'_' | b'.' | b'/' | b'-'))
+        .filter(|p| !p.is_empty())
+        .collect();
+    !(parts.len() > 1 && parts.iter().all(|p| p.len() <= 12 && wordy(p)))
+}
+
+/// Whether a URL's host (what follows the password's `@`) is one reserved for documentation
+/// (RFC 2606: `example.com`, `.example`, `.invalid`): nobody logs in there.
+fn documentation_host(after_at: &[u8]) -> bool {
+    let end = after_at
+        .iter()
+        .position(|&b| !(b.is_ascii_alphanumeric() || b == b'.' || b == b'-'))
+        .unwrap_or(after_at.len());
+    let host = after_at[..end].to_ascii_lowercase();
+    let labels: Vec<&[u8]> = host.split(|&b| b == b'.').collect();
+    match labels.as_slice() {
+        [.., b"example", b"com" | b"net" | b"org"] => true,
+        [.., b"example" | b"invalid"] => labels.len() > 1,
+        _ => false,
+    }
+}
+
 /// A password in a URL or connection string that is not a template, a placeholder, a
-/// well-known default, or the user name again.
+/// well-known default, the user name again, or for a documentation host.
 fn password(key: &[u8], whole: &[u8]) -> bool {
     if key.len() < 4
         || key.iter().any(|&b| {
@@ -266,6 +306,11 @@ fn password(key: &[u8], whole: &[u8]) -> bool {
             .rposition(|&b| matches!(b, b'/' | b'@' | b' ' | b'=' | b';'))
             .map_or(0, |i| i + 1);
         if whole[user_start..at - 1].eq_ignore_ascii_case(key) {
+            return false;
+        }
+        if whole.get(at + key.len()) == Some(&b'@')
+            && documentation_host(&whole[at + key.len() + 1..])
+        {
             return false;
         }
     }

@@ -120,6 +120,9 @@ pub enum Validator {
     /// A password in a URL or connection string: rejects placeholders, well-known defaults
     /// and a password equal to its user name.
     Password,
+    /// A value that looks generated, not written: letters and digits mixed, not an
+    /// identifier or a path (for rules that know no shape, such as the generic ones).
+    Random,
 }
 
 impl Validator {

@@ -706,7 +706,7 @@ fn rule_files_and_fixtures_as_committed_hold_no_key() {
     for sub in ["rules", "fixtures"] {
         copy_raw(&root.join(sub), &dir.path().join(sub));
     }
-    let (code, report) = run_json(dir.path(), &["scan", "rules", "fixtures", "--generic"]);
+    let (code, report) = run_json(dir.path(), &["scan", "rules", "fixtures"]);
     let found: Vec<String> = findings(&report)
         .iter()
         .map(|f| format!("{}:{} {}", f["path"], f["line"], f["ruleId"]))
@@ -726,4 +726,35 @@ fn copy_raw(src: &std::path::Path, dst: &std::path::Path) {
             std::fs::copy(e.path(), &to).unwrap();
         }
     }
+}
+
+/// The generic rules are off by default; with `--generic` a high-entropy literal assigned to
+/// a secret-like name is reported, with the provider unknown, and calls are not.
+#[test]
+fn generic_rules_only_with_the_flag() {
+    let dir = tempfile::tempdir().unwrap();
+    let secret = keys::body(4242, 32);
+    std::fs::write(
+        dir.path().join("settings.env"),
+        format!("INTERNAL_API_TOKEN={secret}\nother_token = fetch_token_from_vault(name)\n"),
+    )
+    .unwrap();
+    let (code, report) = run_json(dir.path(), &["scan", "."]);
+    assert_eq!((code, findings(&report).len()), (0, 0), "{report}");
+    let (code, report) = run_json(dir.path(), &["scan", ".", "--generic"]);
+    assert_eq!(code, 1);
+    let f = findings(&report);
+    assert_eq!(f.len(), 1, "{report}");
+    assert_eq!(f[0]["ruleId"], "generic-secret");
+    assert_eq!(f[0]["provider"], "generic");
+    assert_eq!(f[0]["line"], 1);
+    assert_eq!(f[0]["verdict"], "must-rotate");
+    assert!(
+        f[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("provider unknown"),
+        "{}",
+        f[0]["message"]
+    );
 }
