@@ -139,6 +139,16 @@ pub fn run(settings: Settings) -> anyhow::Result<i32> {
     if let Some(b) = &baseline {
         b.filter(&mut outcome);
     }
+    if let Some(opts) = &output.verify {
+        crate::verify::verify(&mut outcome.findings, opts);
+        if output.only_live {
+            outcome.findings.retain(|f| {
+                f.verification
+                    .as_ref()
+                    .is_some_and(|v| v.liveness == crate::vocab::Liveness::Live)
+            });
+        }
+    }
     outcome.finish();
     let code = exit_code(&outcome, output.fail_on);
     print_notifications(&outcome, quiet);

@@ -102,6 +102,19 @@ pub struct ReportArgs {
     #[arg(long)]
     pub generic: bool,
 
+    /// Ask each provider, read-only, whether every secret found still works (one request per
+    /// distinct secret to the provider's own API; nothing leaves the machine without this).
+    #[arg(long)]
+    pub verify: bool,
+
+    /// Report only keys the provider says still work (implies --verify).
+    #[arg(long)]
+    pub only_live: bool,
+
+    /// How long one --verify request may take, in seconds.
+    #[arg(long, default_value_t = 10, value_name = "SECS")]
+    pub verify_timeout: u64,
+
     /// Skip files and blobs larger than SIZE (listed as notes), e.g. 256M, 10K, 1G.
     #[arg(long, default_value = "256M", value_name = "SIZE", value_parser = parse_size)]
     pub max_filesize: u64,

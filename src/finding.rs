@@ -184,9 +184,9 @@ pub enum Action {
     RotateCommitted,
     /// Outside git: exposure unknown.
     RotateUnknown,
-    /// History: still in HEAD's tree.
-    RotateAtHead,
-    /// History: removed from HEAD, still in history.
+    /// History: still in the tree of a branch or tag tip.
+    RotateAtTip,
+    /// History: removed from every branch and tag, still in history.
     RotateRemoved,
     /// History: in an object no ref reaches.
     RotateUnreachable,
@@ -212,7 +212,7 @@ impl Action {
             Action::RotateTracked
             | Action::RotateCommitted
             | Action::RotateUnknown
-            | Action::RotateAtHead => "rotate",
+            | Action::RotateAtTip => "rotate",
             Action::RotateRemoved | Action::RotateUnreachable => "rotate-and-rewrite-history",
             Action::RotateBeforeMerge { .. } => "rotate-before-merge",
         }
@@ -292,6 +292,11 @@ pub struct Provenance {
     pub refs: Vec<String>,
     /// Whether HEAD's tree still holds the secret.
     pub at_head: bool,
+    /// Full names of the refs whose tip's tree still holds the secret (empty: removed from
+    /// every branch and tag).
+    pub tips: Vec<String>,
+    /// Once no tip holds it: the commit that removed it last, and that commit's date.
+    pub removed: Option<(String, Option<String>)>,
     /// The blob the finding's location refers to.
     pub blob: String,
 }
@@ -355,6 +360,8 @@ pub struct Finding {
     pub published: Option<String>,
     /// The identifier found beside the key (an AWS access key id), redacted.
     pub paired: Option<String>,
+    /// That identifier in full, for `--verify` only (never printed).
+    pub paired_key: Option<Secret>,
     /// What a token says about itself (JWT algorithm, issuer, expiry).
     pub token: Option<crate::matcher::TokenFacts>,
     /// A digest naming the account the key belongs to, when its format tells (keys of one
@@ -364,6 +371,20 @@ pub struct Finding {
     pub provenance: Option<Provenance>,
     /// Suppressions; a suppressed finding is reported but does not fail the gate.
     pub suppressions: Vec<Suppression>,
+    /// With `--verify`: whether the provider still accepts the key.
+    pub verification: Option<Verification>,
+}
+
+/// The answer to "does this key still work?" (`--verify`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Verification {
+    /// Live, revoked, unknown or not verifiable.
+    pub liveness: crate::vocab::Liveness,
+    /// Why the answer is unknown or not verifiable, or what a live key is (its account, its
+    /// scopes), in a few words.
+    pub detail: Option<String>,
+    /// When the provider was asked (UTC, RFC 3339), if it was.
+    pub checked_at: Option<String>,
 }
 
 impl Finding {

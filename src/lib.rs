@@ -27,4 +27,5 @@ pub mod scan;
 pub mod settings;
 pub mod source;
 pub mod units;
+pub mod verify;
 pub mod vocab;

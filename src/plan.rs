@@ -152,7 +152,20 @@ pub fn build(outcome: &Outcome) -> Plan {
             .as_ref()
             .and_then(|p| p.date.clone())
             .unwrap_or_default();
+        // A key the provider says still works comes first (`--verify`); one it rejects, last.
+        let live = s
+            .findings
+            .iter()
+            .filter_map(|&i| outcome.findings[i].verification.as_ref())
+            .map(|v| match v.liveness {
+                crate::vocab::Liveness::Live => 0u8,
+                crate::vocab::Liveness::Revoked => 2,
+                _ => 1,
+            })
+            .min()
+            .unwrap_or(1);
         (
+            live,
             std::cmp::Reverse(s.severity),
             s.exposure_rank,
             date,

@@ -93,6 +93,10 @@ pub struct Output {
     pub color: bool,
     /// Write a baseline (to `path`) instead of a report.
     pub write_baseline: bool,
+    /// Ask providers whether keys still work (`--verify`).
+    pub verify: Option<crate::verify::Options>,
+    /// Report only live keys.
+    pub only_live: bool,
 }
 
 /// Everything a run needs, resolved once.
@@ -213,7 +217,9 @@ impl Settings {
         let mut rules = RuleSet::builtin().context("loading the built-in rules")?;
         let runbooks = Runbooks::builtin().context("loading the built-in runbooks")?;
         let custom = config.apply(&mut rules, &runbooks)?;
-        let generic = report.as_ref().is_some_and(|r| r.generic);
+        // `leakscope rules` lists every rule, opt-in ones included.
+        let generic =
+            report.as_ref().is_some_and(|r| r.generic) || matches!(job, Job::Rules { .. });
         let opt_in: &[&str] = if generic {
             &[crate::rules::GENERIC]
         } else {
@@ -374,6 +380,8 @@ fn output(
             fail_on: None,
             color: use_color(color, false),
             write_baseline: false,
+            verify: None,
+            only_live: false,
         };
     };
     let path = match (&r.output, write_baseline) {
@@ -394,6 +402,11 @@ fn output(
             .threshold(),
         color: use_color(color, to_file),
         write_baseline,
+        verify: (r.verify || r.only_live).then(|| crate::verify::Options {
+            timeout: std::time::Duration::from_secs(r.verify_timeout.clamp(1, 300)),
+            ..Default::default()
+        }),
+        only_live: r.only_live,
     }
 }
 

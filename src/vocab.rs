@@ -188,6 +188,20 @@ vocabulary! {
 }
 
 vocabulary! {
+    /// What the provider said when asked whether a key still works (`--verify`).
+    Liveness {
+        /// The provider accepted the key: it works now.
+        Live = "live",
+        /// The provider rejected the key for certain (revoked, deleted or disabled).
+        Revoked = "revoked",
+        /// The question had no answer (timeout, rate limit, network error, an unexpected reply).
+        Unknown = "unknown",
+        /// leakscope has no read-only way to ask this provider about this key.
+        NotVerifiable = "not-verifiable",
+    }
+}
+
+vocabulary! {
     /// The `--fail-on` gate: findings at or above this severity fail the run.
     Gate {
         /// Only critical findings fail.

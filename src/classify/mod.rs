@@ -304,11 +304,13 @@ pub fn classify(rules: &RuleSet, analysis: &Analysis, origin: Origin<'_>) -> Vec
                     .map_or("", |p| p.as_str());
                 Secret::new(id).redacted(lit, false)
             }),
+            paired_key: hit.paired.as_ref().map(|(_, id)| Secret::new(id)),
             token: hit.validated.token.clone(),
             published: hit.published.clone(),
             account,
             provenance: None,
             suppressions,
+            verification: None,
         });
     }
     out

@@ -85,10 +85,33 @@ struct JsonFinding<'a> {
     paired_with: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     token: Option<JsonToken<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    verification: Option<JsonVerification<'a>>,
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     history: Option<History<'a>>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     suppressions: Vec<JsonSuppression<'a>>,
+}
+
+/// What the provider said when asked whether the key still works (`--verify`).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct JsonVerification<'a> {
+    pub status: crate::vocab::Liveness,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub checked_at: Option<&'a str>,
+}
+
+impl<'a> JsonVerification<'a> {
+    pub(crate) fn of(v: &'a crate::finding::Verification) -> Self {
+        JsonVerification {
+            status: v.liveness,
+            detail: v.detail.as_deref(),
+            checked_at: v.checked_at.as_deref(),
+        }
+    }
 }
 
 /// What a token says about itself.
@@ -151,12 +174,20 @@ pub(crate) fn suppressions(f: &Finding) -> Vec<JsonSuppression<'_>> {
 pub(crate) struct History<'a> {
     pub commit: Option<&'a str>,
     pub author: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<&'a str>,
     pub date: Option<&'a str>,
     pub commits: Vec<IntroducingCommit<'a>>,
     pub paths: &'a [String],
     pub paths_total: usize,
     pub refs: &'a [String],
     pub at_head: bool,
+    /// Refs whose tip still holds the secret.
+    pub tips: &'a [String],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub removed_in: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub removed_on: Option<&'a str>,
     pub blob: &'a str,
 }
 
@@ -173,6 +204,7 @@ impl<'a> History<'a> {
         Some(History {
             commit: p.commit.as_deref(),
             author: p.author.as_deref(),
+            email: p.email.as_deref(),
             date: p.date.as_deref(),
             commits: p
                 .commits
@@ -183,6 +215,9 @@ impl<'a> History<'a> {
             paths_total: p.paths_total,
             refs: &p.refs,
             at_head: p.at_head,
+            tips: &p.tips,
+            removed_in: p.removed.as_ref().map(|r| r.0.as_str()),
+            removed_on: p.removed.as_ref().and_then(|r| r.1.as_deref()),
             blob: &p.blob,
         })
     }
@@ -264,6 +299,7 @@ pub fn write(out: &mut dyn Write, outcome: &Outcome, ctx: &Context<'_>) -> io::R
                 published: f.published.as_deref(),
                 paired_with: f.paired.as_deref(),
                 token: f.token.as_ref().map(JsonToken::of),
+                verification: f.verification.as_ref().map(JsonVerification::of),
                 history: History::of(f),
                 suppressions: suppressions(f),
             })

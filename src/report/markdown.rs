@@ -62,6 +62,33 @@ fn day(d: &str) -> &str {
     &d[..d.len().min(10)]
 }
 
+/// `Name <email>`, as git records the author.
+fn author(p: &crate::finding::Provenance) -> String {
+    match (p.author.as_deref(), p.email.as_deref()) {
+        (Some(a), Some(e)) => format!("{a} <{e}>"),
+        (Some(a), None) => a.to_string(),
+        (None, Some(e)) => format!("<{e}>"),
+        (None, None) => "unknown".into(),
+    }
+}
+
+/// The exposure window: from the commit that added the secret until it left every branch and
+/// tag, or "still present".
+fn window(p: &crate::finding::Provenance) -> String {
+    let from = day(p.date.as_deref().unwrap_or("?"));
+    match (&p.removed, p.tips.is_empty() && !p.refs.is_empty()) {
+        (Some((c, d)), true) => format!(
+            "from {from} until {} (removed from the last branch or tag by {})",
+            d.as_deref().map_or("?", day),
+            code(short(c))
+        ),
+        _ if p.tips.is_empty() && p.refs.is_empty() => {
+            format!("from {from}, still in the object database")
+        }
+        _ => format!("from {from}, still present"),
+    }
+}
+
 /// Writes the report.
 pub fn write(out: &mut dyn Write, outcome: &Outcome, ctx: &Context<'_>) -> io::Result<()> {
     let secrets: Vec<Secret<'_>> = ctx
@@ -216,25 +243,41 @@ fn summary(out: &mut dyn Write, secrets: &[Secret<'_>], outcome: &Outcome) -> io
         }
         writeln!(out, ".")?;
     }
-    let at_head = exposed
+    let at_tip = exposed
         .iter()
-        .filter(|s| s.provenance().is_some_and(|p| p.at_head))
+        .filter(|s| s.provenance().is_some_and(|p| !p.tips.is_empty()))
         .count();
     if exposed.iter().any(|s| s.provenance().is_some()) {
-        let gone = exposed.len() - at_head;
+        let gone = exposed.len() - at_tip;
         writeln!(
             out,
-            "- **Still at HEAD**: {at_head} of {}{}",
+            "- **Still in a branch or tag**: {at_tip} of {}{}",
             exposed.len(),
             if gone == 0 {
                 ".".to_string()
             } else {
                 format!(
-                    "; {gone} {} removed from the files but remain{} in history.",
+                    "; {gone} {} removed from every branch and tag but remain{} in history.",
                     if gone == 1 { "was" } else { "were" },
                     if gone == 1 { "s" } else { "" }
                 )
             }
+        )?;
+    }
+    let verified: Vec<crate::vocab::Liveness> = exposed
+        .iter()
+        .filter_map(|s| s.first().verification.as_ref().map(|v| v.liveness))
+        .collect();
+    if !verified.is_empty() {
+        let n = |l| verified.iter().filter(|&&v| v == l).count();
+        use crate::vocab::Liveness::*;
+        writeln!(
+            out,
+            "- **Verified with the providers**: {} live, {} revoked, {} inconclusive, {} not verifiable.",
+            n(Live),
+            n(Revoked),
+            n(Unknown),
+            n(NotVerifiable)
         )?;
     }
     let refs: BTreeSet<&str> = exposed
@@ -287,11 +330,11 @@ fn table(out: &mut dyn Write, secrets: &[Secret<'_>]) -> io::Result<()> {
     writeln!(out, "## Secrets\n")?;
     writeln!(
         out,
-        "| # | secret | provider | kind | environment | verdict | severity | first commit | date | author | paths | refs | at HEAD |"
+        "| # | secret | provider | kind | environment | verdict | severity | live | first commit | date | author | paths | refs | still at |"
     )?;
     writeln!(
         out,
-        "|---:|---|---|---|---|---|---|---|---|---|---|---|---|"
+        "|---:|---|---|---|---|---|---|---|---|---|---|---|---|---|"
     )?;
     for (i, s) in secrets.iter().enumerate() {
         let f = s.first();
@@ -302,7 +345,7 @@ fn table(out: &mut dyn Write, secrets: &[Secret<'_>]) -> io::Result<()> {
             .unwrap_or_default();
         writeln!(
             out,
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
             i + 1,
             code(&f.redacted),
             f.provider,
@@ -310,10 +353,11 @@ fn table(out: &mut dyn Write, secrets: &[Secret<'_>]) -> io::Result<()> {
             f.environment,
             s.verdict(),
             s.severity(),
+            f.verification.as_ref().map_or("—", |v| v.liveness.as_str()),
             p.and_then(|p| p.commit.as_deref())
                 .map_or("—".to_string(), |c| code(short(c))),
             p.and_then(|p| p.date.as_deref()).map_or("—", day),
-            cell(p.and_then(|p| p.author.as_deref()).unwrap_or("—")),
+            p.map_or("—".to_string(), |p| cell(&author(p))),
             cell(&paths.join(", ")),
             if p.is_some() {
                 if refs.is_empty() {
@@ -325,9 +369,15 @@ fn table(out: &mut dyn Write, secrets: &[Secret<'_>]) -> io::Result<()> {
                 "—".to_string()
             },
             match p {
-                Some(p) if p.at_head => "yes",
-                Some(_) => "no",
-                None => "—",
+                Some(p) if !p.tips.is_empty() => cell(
+                    &p.tips
+                        .iter()
+                        .map(|t| code(short_ref(t)))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                Some(_) => "removed".to_string(),
+                None => "—".to_string(),
             },
         )?;
     }
@@ -405,22 +455,17 @@ fn plan(out: &mut dyn Write, secrets: &[Secret<'_>], ctx: &Context<'_>) -> io::R
                         out,
                         "; first committed in {} by {} on {}",
                         code(short(c)),
-                        p.author.as_deref().unwrap_or("unknown"),
+                        cell(&author(p)),
                         day(p.date.as_deref().unwrap_or(""))
                     )?;
+                    write!(out, "; exposed {}", window(p))?;
                 }
-                if p.at_head {
-                    write!(out, "; still at HEAD")?;
-                } else if p.refs.is_empty() {
-                    write!(
-                        out,
-                        "; reachable from no ref (a dropped commit or stash), still in the object database"
-                    )?;
-                } else {
-                    write!(out, "; removed at HEAD, still in history")?;
-                }
+                write!(out, "; {}", super::words::where_now(p))?;
             }
             writeln!(out, ".")?;
+            if let Some(v) = f.verification.as_ref() {
+                writeln!(out, "  - {}.", super::words::verification(v))?;
+            }
         }
         for &a in &step.also_affected {
             writeln!(
@@ -440,6 +485,30 @@ fn plan(out: &mut dyn Write, secrets: &[Secret<'_>], ctx: &Context<'_>) -> io::R
                 }
                 writeln!(out)?;
             }
+        }
+        let checked: Vec<(&Finding, &crate::finding::Verification)> = group
+            .iter()
+            .filter_map(|s| s.first().verification.as_ref().map(|v| (s.first(), v)))
+            .collect();
+        if !checked.is_empty() {
+            writeln!(
+                out,
+                "**Prove the old key is dead.** Run the scan again with `--verify` after revoking: each key must come back `revoked`. Last check:\n"
+            )?;
+            for (f, v) in checked {
+                let done = if v.liveness == crate::vocab::Liveness::Revoked {
+                    "x"
+                } else {
+                    " "
+                };
+                writeln!(
+                    out,
+                    "- [{done}] {}: {}.",
+                    code(&f.redacted),
+                    super::words::verification(v)
+                )?;
+            }
+            writeln!(out)?;
         }
     }
     if !steps.is_empty() {

@@ -216,6 +216,12 @@ fn properties(f: &Finding, ctx: &Context<'_>) -> sarif::PropertyBag {
     if let Some(t) = &f.token {
         p.insert("token".into(), json!(super::json::JsonToken::of(t)));
     }
+    if let Some(v) = &f.verification {
+        p.insert(
+            "verification".into(),
+            json!(super::json::JsonVerification::of(v)),
+        );
+    }
     if ctx.show_secrets {
         p.insert("secret".into(), json!(f.secret.expose()));
     }

@@ -75,6 +75,15 @@ fn write_finding(out: &mut dyn WriteColor, f: &Finding, ctx: &Context<'_>) -> io
 
 fn write_body(out: &mut dyn WriteColor, f: &Finding, ctx: &Context<'_>) -> io::Result<()> {
     writeln!(out, "  {}", words::message(f))?;
+    if let Some(v) = &f.verification {
+        let mut c = ColorSpec::new();
+        c.set_bold(v.liveness == crate::vocab::Liveness::Live);
+        if v.liveness == crate::vocab::Liveness::Live {
+            c.set_fg(Some(Color::Red));
+        }
+        styled(out, &c, &format!("  {}", words::verification(v)))?;
+        writeln!(out)?;
+    }
     if ctx.show_secrets {
         writeln!(out, "  secret: {}", shown_secret(f, ctx))?;
     }
@@ -148,25 +157,10 @@ fn write_by_secret(
                 out,
                 "  introduced in {short} by {who} on {when} in {entered}"
             )?;
-            if p.at_head {
-                write!(out, ", still at HEAD")?;
-            } else {
-                write!(out, ", removed at HEAD")?;
-            }
-            if p.refs.is_empty() {
-                writeln!(out, ", reachable from no ref")?;
-            } else {
-                let refs: Vec<&str> = p.refs.iter().map(|r| short_ref(r)).collect();
-                writeln!(out, ", on {}", refs.join(", "))?;
-            }
+            writeln!(out)?;
+            writeln!(out, "  {}", words::where_now(p))?;
             if p.paths.len() > fs.len() {
                 writeln!(out, "  all paths: {}", p.paths.join(", "))?;
-            }
-            if !p.at_head && f.verdict == Verdict::MustRotate {
-                writeln!(
-                    out,
-                    "  removed from HEAD, still in history: rewrite history and rotate"
-                )?;
             }
         }
         write_body(out, f, ctx)?;

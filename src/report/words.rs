@@ -58,12 +58,13 @@ pub fn action(f: &Finding) -> String {
         Action::RotateUnknown => {
             "exposure unknown (outside git): treat it as exposed and rotate it.".into()
         }
-        Action::RotateAtHead => {
-            "committed and still at HEAD: rotate it, then remove it from the file and from history."
+        Action::RotateAtTip => {
+            "committed and still in a branch or tag: rotate it, then remove it from the files and from history."
                 .into()
         }
         Action::RotateRemoved => {
-            "removed from HEAD, still in history: rewrite history and rotate.".into()
+            "removed from every branch and tag, still in history: rotate it and rewrite history."
+                .into()
         }
         Action::RotateUnreachable => "in an object no ref reaches (a dropped commit, stash entry or blob): reachable from no ref, still in the object database and possibly in clones and forks: rotate it.".into(),
         Action::RotateBeforeMerge { commit, range } => format!(
@@ -88,7 +89,7 @@ pub fn message(f: &Finding) -> String {
     let mut m = format!("{}: {}", headline(f), action(f));
     let history = matches!(
         f.action,
-        Action::RotateAtHead | Action::RotateRemoved | Action::RotateUnreachable
+        Action::RotateAtTip | Action::RotateRemoved | Action::RotateUnreachable
     );
     if history && let Some(c) = f.provenance.as_ref().and_then(|p| p.commit.as_deref()) {
         m.push_str(&format!(" Introduced in {}.", short_commit(c)));
@@ -118,6 +119,52 @@ pub fn warning(w: &Warning) -> String {
         ),
         Warning::UnsignedToken => "The token is unsigned (alg none): anyone could have made it; it matters only if a server accepts unsigned tokens.".into(),
         Warning::Declared { message, .. } => message.clone(),
+    }
+}
+
+/// Where a committed secret is now, whatever is checked out: "still at the tip of main,
+/// release-1.2", "removed from every branch and tag", or unreachable.
+pub fn where_now(p: &crate::finding::Provenance) -> String {
+    const SHOWN: usize = 5;
+    if !p.tips.is_empty() {
+        let names: Vec<&str> = p
+            .tips
+            .iter()
+            .take(SHOWN)
+            .map(|t| super::text::short_ref(t))
+            .collect();
+        let more = p.tips.len().saturating_sub(SHOWN);
+        let more = if more > 0 {
+            format!(" and {more} more")
+        } else {
+            String::new()
+        };
+        format!("still at the tip of {}{more}", names.join(", "))
+    } else if p.refs.is_empty() {
+        "reachable from no ref (a dropped commit, stash entry or blob), still in the object database".into()
+    } else {
+        "removed from every branch and tag, still in history".into()
+    }
+}
+
+/// What `--verify` learned, in a sentence.
+pub fn verification(v: &crate::finding::Verification) -> String {
+    use crate::vocab::Liveness;
+    let when = v
+        .checked_at
+        .as_deref()
+        .map_or(String::new(), |t| format!(" (checked {t})"));
+    let detail = v
+        .detail
+        .as_deref()
+        .map_or(String::new(), |d| format!(": {d}"));
+    match v.liveness {
+        Liveness::Live => format!("verified LIVE: the provider accepts this key{detail}{when}"),
+        Liveness::Revoked => {
+            format!("verified revoked: the provider rejects this key{detail}{when}")
+        }
+        Liveness::Unknown => format!("verification inconclusive{detail}{when}"),
+        Liveness::NotVerifiable => format!("not verifiable{detail}"),
     }
 }
 

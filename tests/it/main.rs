@@ -3,6 +3,7 @@
 
 mod common;
 mod delta;
+mod families;
 mod faults;
 mod gate;
 mod history;
@@ -10,3 +11,13 @@ mod hostile;
 mod report;
 mod scan;
 mod tools;
+#[cfg(feature = "mock-endpoints")]
+mod verify;
+
+/// The `--verify` tests need a binary that sends requests to their mock server instead of the
+/// providers: without the feature they would reach the real hosts, so they refuse to run.
+#[cfg(not(feature = "mock-endpoints"))]
+#[test]
+fn verify_tests_need_the_mock_endpoints_feature() {
+    panic!("run the tests with `--features mock-endpoints` (scripts/test does)");
+}
