@@ -28,7 +28,7 @@ fn key_added_then_deleted() {
     );
     let added = r.commit("add prod config");
     std::fs::remove_file(r.path().join("config/prod.env")).unwrap();
-    r.commit("remove prod config");
+    let removed = r.commit("remove prod config");
     let (code, rep) = r.json(&["history"]);
     assert_eq!(code, 1);
     let f = at(&rep, "config/prod.env");
@@ -43,16 +43,21 @@ fn key_added_then_deleted() {
     assert_eq!(f["date"], "2025-03-02T10:00:00+00:00");
     assert_eq!(f["atHead"], false);
     assert_eq!(strings(&f["refs"]), ["refs/heads/main"]);
+    assert_eq!(strings(&f["tips"]), Vec::<String>::new());
+    assert_eq!(f["removedIn"], removed.as_str());
     assert_eq!(strings(&f["paths"]), ["config/prod.env"]);
     assert_eq!(f["commits"][0]["commit"], added.as_str());
-    assert!(
-        f["message"]
-            .as_str()
-            .unwrap()
-            .contains("removed from HEAD, still in history: rewrite history and rotate")
-    );
+    assert!(f["message"].as_str().unwrap().contains(
+        "removed from every branch and tag, still in history: rotate it and rewrite history"
+    ));
     let (_, text, _) = run(r.path(), &["history"]);
-    assert!(text.contains(&format!("introduced in {} by Ann Author on 2025-03-02 in config/prod.env, removed at HEAD, on main", &added[..7])), "{text}");
+    assert!(
+        text.contains(&format!(
+            "introduced in {} by Ann Author on 2025-03-02 in config/prod.env\n  removed from every branch and tag, still in history\n",
+            &added[..7]
+        )),
+        "{text}"
+    );
 }
 
 #[test]
@@ -492,5 +497,61 @@ fn notes_remote_tracking_refs_and_tags_on_blobs_are_roots() {
         findings(&rep)[0]["path"],
         c.as_str(),
         "a note's path is the id of the commit it annotates"
+    );
+}
+
+/// Where a secret is now does not depend on what is checked out: removed from `main` but
+/// still at the tip of `release-1.2`, it says so from either branch; gone from both, it says
+/// "removed from every branch and tag" with the exposure window in the Markdown report.
+#[test]
+fn still_at_the_tip_of_another_branch_whatever_is_checked_out() {
+    let r = Repo::new();
+    r.write("README.md", "shop\n");
+    r.commit("init");
+    r.write(
+        "config/prod.env",
+        format!("STRIPE_SECRET_KEY={}\n", live(7)),
+    );
+    let added = r.commit("add prod config");
+    r.git(&["branch", "release-1.2"]);
+    std::fs::remove_file(r.path().join("config/prod.env")).unwrap();
+    r.commit("remove prod config");
+    for checked_out in ["main", "release-1.2"] {
+        r.git(&["checkout", "-q", checked_out]);
+        let (code, rep) = r.json(&["history"]);
+        assert_eq!(code, 1);
+        let f = at(&rep, "config/prod.env");
+        assert_eq!(
+            strings(&f["tips"]),
+            ["refs/heads/release-1.2"],
+            "{checked_out}"
+        );
+        assert!(f.get("removedIn").is_none());
+        let (_, text, _) = run(r.path(), &["history"]);
+        assert!(
+            text.contains("\n  still at the tip of release-1.2\n"),
+            "{checked_out}: {text}"
+        );
+        assert!(!text.contains("HEAD"), "{text}");
+    }
+    r.git(&["checkout", "-q", "release-1.2"]);
+    std::fs::remove_file(r.path().join("config/prod.env")).unwrap();
+    let last = r.commit("remove prod config from the release");
+    r.git(&["checkout", "-q", "main"]);
+    let (_, rep) = r.json(&["history"]);
+    let f = at(&rep, "config/prod.env");
+    assert_eq!(strings(&f["tips"]), Vec::<String>::new());
+    assert_eq!(f["removedIn"], last.as_str());
+    let (_, md, _) = run(r.path(), &["history", "--format", "markdown"]);
+    assert!(
+        md.contains(&format!(
+            "first committed in `{}` by Ann Author <ann@example.com> on 2025-03-02; exposed from 2025-03-02 until ",
+            &added[..7]
+        )),
+        "{md}"
+    );
+    assert!(
+        md.contains(&format!("(removed from the last branch or tag by `{}`); removed from every branch and tag, still in history.", &last[..7])),
+        "{md}"
     );
 }

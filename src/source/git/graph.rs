@@ -345,6 +345,11 @@ pub struct SecretTrail {
     pub refs: BTreeSet<String>,
     /// At HEAD: path → blob.
     pub at_head: BTreeMap<PathId, ObjectId>,
+    /// Full names of the refs whose tip's tree still holds it.
+    pub at_tips: BTreeSet<String>,
+    /// The latest commit whose tree dropped it while a parent's held it: where its exposure
+    /// ended, once no tip holds it.
+    pub removed: Option<u32>,
 }
 
 /// One (secret, path, blob) in a commit's tree.
@@ -395,6 +400,23 @@ pub fn trails(
         }
         ancestry[c as usize] =
             Some(anc.unwrap_or_else(|| union.into_iter().collect::<Vec<_>>().into()));
+        // Secrets a parent holds and this commit does not: removed here.
+        for &p in &parents {
+            if let Some(po) = &occ[p as usize] {
+                for group in po.chunk_by(|a, b| a.0 == b.0) {
+                    let x = group[0].0;
+                    let i = cur.partition_point(|t| t.0 < x);
+                    if cur.get(i).is_some_and(|t| t.0 == x) {
+                        continue;
+                    }
+                    if let Some(t) = trails.get_mut(&x)
+                        && t.removed.is_none_or(|r| when(r) < when(c))
+                    {
+                        t.removed = Some(c);
+                    }
+                }
+            }
+        }
         if !cur.is_empty() {
             let parent_occ: Vec<Arc<[Occurrence]>> = parents
                 .iter()
@@ -441,6 +463,13 @@ pub fn trails(
         t.introduced.sort_by_key(|(c, _)| when(*c));
     }
     for (name, tip) in tips {
+        if let Some(o) = &occ[*tip as usize] {
+            for group in o.chunk_by(|a, b| a.0 == b.0) {
+                if let Some(t) = trails.get_mut(&group[0].0) {
+                    t.at_tips.insert(name.clone());
+                }
+            }
+        }
         if let Some(a) = &ancestry[*tip as usize] {
             for x in a.iter() {
                 if let Some(t) = trails.get_mut(x) {

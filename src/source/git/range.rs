@@ -231,6 +231,8 @@ pub fn scan(
             paths_total: 1,
             refs: Vec::new(),
             at_head: at_tip,
+            tips: Vec::new(),
+            removed: None,
             blob: blob.to_string(),
         });
         if f.verdict != Verdict::PublicSafe {

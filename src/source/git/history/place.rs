@@ -61,12 +61,15 @@ impl Placer<'_> {
         };
         let mut paths: BTreeSet<&str> = trail.paths.iter().map(|&p| index.path(p)).collect();
         let mut refs = trail.refs.clone();
+        let mut tips = trail.at_tips.clone();
         for (ex, p, _, name) in self.extra {
             if *ex == x {
                 paths.insert(p);
                 refs.insert(name.clone());
+                tips.insert(name.clone());
             }
         }
+        let removed = trail.removed.filter(|_| tips.is_empty());
         Provenance {
             commit: first.map(|c| commits.ids[c as usize].to_string()),
             author,
@@ -93,6 +96,11 @@ impl Placer<'_> {
                 .collect(),
             refs: refs.into_iter().collect(),
             at_head: !trail.at_head.is_empty(),
+            tips: tips.into_iter().collect(),
+            removed: removed.map(|c| {
+                let id = &commits.ids[c as usize];
+                (id.to_string(), signature(self.repo, id).2)
+            }),
             blob: String::new(),
         }
     }
@@ -129,8 +137,8 @@ impl Placer<'_> {
         if f.verdict != Verdict::PublicSafe {
             f.action = if p.refs.is_empty() {
                 Action::RotateUnreachable
-            } else if p.at_head {
-                Action::RotateAtHead
+            } else if !p.tips.is_empty() {
+                Action::RotateAtTip
             } else {
                 Action::RotateRemoved
             };
