@@ -54,6 +54,7 @@ pub fn run(settings: Settings) -> anyhow::Result<i32> {
         config,
         baseline,
         notes,
+        mirror: _mirror,
     } = settings;
     let threads = start_pool(threads)?;
     let bar = Progress::new(progress);
@@ -105,6 +106,10 @@ pub fn run(settings: Settings) -> anyhow::Result<i32> {
             let revision = source::git::revision(&repo);
             let outcome = source::git::staged::scan(&matcher, &repo, max_filesize)?;
             (outcome, Mode::Staged, Some(revision))
+        }
+        Job::Merge { reports } => {
+            let merged = crate::merge::merge(&reports)?;
+            return write_merged(merged, &output, &matcher, &runbooks, quiet);
         }
         Job::Rules { format } => {
             let mut out = stdout(output.color);
@@ -162,9 +167,40 @@ pub fn run(settings: Settings) -> anyhow::Result<i32> {
         mode,
         revision,
         exit_code: code,
+        repositories: Vec::new(),
     };
     // A reader that went away (`leakscope … | head`) does not change what the scan found.
     match write_report(&output, &outcome, &ctx) {
+        Err(e) if is_broken_pipe(&e) => Ok(code),
+        Err(e) => Err(e),
+        Ok(()) => Ok(code),
+    }
+}
+
+/// Writes the report of `leakscope merge`.
+fn write_merged(
+    merged: crate::merge::Merged,
+    output: &Output,
+    matcher: &crate::matcher::Matcher,
+    runbooks: &crate::runbook::Runbooks,
+    quiet: bool,
+) -> anyhow::Result<i32> {
+    let outcome = merged.outcome;
+    let code = exit_code(&outcome, output.fail_on);
+    print_notifications(&outcome, quiet);
+    let plan = crate::plan::build(&outcome);
+    let ctx = Context {
+        rules: matcher.rules(),
+        runbooks,
+        plan: &plan,
+        show_secrets: false,
+        sarif_public: output.sarif_public,
+        mode: merged.mode,
+        revision: None,
+        exit_code: code,
+        repositories: merged.repositories,
+    };
+    match write_report(output, &outcome, &ctx) {
         Err(e) if is_broken_pipe(&e) => Ok(code),
         Err(e) => Err(e),
         Ok(()) => Ok(code),

@@ -40,6 +40,9 @@ pub enum Command {
     History(HistoryArgs),
     /// Scan what the next commit would add (for a pre-commit hook).
     Staged(StagedArgs),
+    /// Join JSON reports (one per repository) into one report, in any format: one secret
+    /// found in several repositories is one secret of the plan.
+    Merge(MergeArgs),
     /// List the rules.
     Rules(RulesArgs),
     /// Explain a rule: what the key is, whether it is safe, how to rotate it.
@@ -139,9 +142,16 @@ pub struct ScanArgs {
 /// `leakscope history`.
 #[derive(Debug, Args)]
 pub struct HistoryArgs {
-    /// The repository (default: the one containing the current directory).
+    /// The repository: a path (default: the one containing the current directory) or a URL,
+    /// fetched into a temporary bare mirror (all branches, tags and notes) that is removed
+    /// afterwards.
     #[arg(value_name = "REPO")]
     pub repo: Option<PathBuf>,
+
+    /// With a URL: also fetch the host's pull- and merge-request refs (refs/pull/*,
+    /// refs/merge-requests/*).
+    #[arg(long)]
+    pub pull_refs: bool,
 
     /// Only what commits reachable from B and not from A add (`A..B`), for CI.
     #[arg(long, value_name = "A..B")]
@@ -171,6 +181,30 @@ pub struct StagedArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
     pub report: ReportArgs,
+}
+
+/// `leakscope merge`.
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// JSON reports (`--format json`) to join.
+    #[arg(value_name = "REPORT", required = true, num_args = 1..)]
+    pub reports: Vec<PathBuf>,
+
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+
+    /// Write the report to FILE (atomically) instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// SARIF: include public-safe findings, as notes.
+    #[arg(long)]
+    pub sarif_public: bool,
+
+    /// Exit with 1 when a finding reaches this severity [default: medium].
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub fail_on: Option<FailOn>,
 }
 
 /// `leakscope rules`.

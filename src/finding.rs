@@ -119,6 +119,12 @@ pub enum Warning {
         /// The provider's display name.
         provider: String,
     },
+    /// A secret assigned to a variable the build inlines into browser code (`NEXT_PUBLIC_`,
+    /// `VITE_`, `REACT_APP_`…).
+    SecretInPublicVariable {
+        /// The variable.
+        variable: String,
+    },
     /// Live and test keys of one provider in one file.
     MixedLiveAndTest {
         /// The provider's display name.
@@ -148,6 +154,7 @@ impl Warning {
         match self {
             Warning::PublishedExample { .. } => "published-example",
             Warning::TestKeyInProductionConfig { .. } => "test-key-in-production-config",
+            Warning::SecretInPublicVariable { .. } => "secret-in-public-variable",
             Warning::MixedLiveAndTest { .. } => "mixed-live-and-test",
             Warning::EncryptedPrivateKey => "encrypted-private-key",
             Warning::ExpiredToken { .. } => "expired-token",
@@ -190,6 +197,8 @@ pub enum Action {
     RotateRemoved,
     /// History: in an object no ref reaches.
     RotateUnreachable,
+    /// History: in a commit or tag message, which only a history rewrite changes.
+    RotateInMessage,
     /// `--range`: added by a commit of the range.
     RotateBeforeMerge {
         /// Full id of the commit that added it.
@@ -213,7 +222,9 @@ impl Action {
             | Action::RotateCommitted
             | Action::RotateUnknown
             | Action::RotateAtTip => "rotate",
-            Action::RotateRemoved | Action::RotateUnreachable => "rotate-and-rewrite-history",
+            Action::RotateRemoved | Action::RotateUnreachable | Action::RotateInMessage => {
+                "rotate-and-rewrite-history"
+            }
             Action::RotateBeforeMerge { .. } => "rotate-before-merge",
         }
     }
@@ -271,6 +282,20 @@ impl SuppressionKind {
     }
 }
 
+/// The object whose message holds a secret.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MessageOf {
+    /// A commit's message (full id).
+    Commit(String),
+    /// An annotated tag's message: the tag's ref name and the tag object's id.
+    Tag {
+        /// `refs/tags/…`, or empty when no ref names it.
+        name: String,
+        /// The tag object.
+        id: String,
+    },
+}
+
 /// Where and when a secret entered git history (history mode only).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Provenance {
@@ -297,6 +322,8 @@ pub struct Provenance {
     pub tips: Vec<String>,
     /// Once no tip holds it: the commit that removed it last, and that commit's date.
     pub removed: Option<(String, Option<String>)>,
+    /// For a secret in a message rather than a file: whose message.
+    pub message_of: Option<MessageOf>,
     /// The blob the finding's location refers to.
     pub blob: String,
 }
@@ -373,6 +400,8 @@ pub struct Finding {
     pub suppressions: Vec<Suppression>,
     /// With `--verify`: whether the provider still accepts the key.
     pub verification: Option<Verification>,
+    /// `leakscope merge`: the repository whose report the finding came from.
+    pub repository: Option<String>,
 }
 
 /// The answer to "does this key still work?" (`--verify`).
@@ -400,9 +429,18 @@ impl Finding {
 }
 
 impl Finding {
+    /// The path as reports show it: `repository:path` in a merged report.
+    pub fn display_path(&self) -> std::borrow::Cow<'_, str> {
+        match &self.repository {
+            Some(r) => format!("{r}:{}", self.path).into(),
+            None => self.path.as_str().into(),
+        }
+    }
+
     /// The order of every report: path, position, rule, secret.
-    pub fn sort_key(&self) -> (&str, Location, &str, &str) {
+    pub fn sort_key(&self) -> (&str, &str, Location, &str, &str) {
         (
+            self.repository.as_deref().unwrap_or(""),
             &self.path,
             self.location,
             &self.rule_id,

@@ -17,6 +17,7 @@ pub mod config;
 pub mod explain;
 pub mod finding;
 pub mod matcher;
+pub mod merge;
 pub mod outcome;
 pub mod plan;
 pub mod progress;

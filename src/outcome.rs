@@ -41,6 +41,11 @@ macro_rules! codes {
                 match self { $(Code::$variant => $text),+ }
             }
 
+            /// The code a word names (as [`Code::as_str`] writes it).
+            pub fn parse(word: &str) -> Option<Code> {
+                match word { $($text => Some(Code::$variant),)+ _ => None }
+            }
+
             /// How serious a notification with this code is.
             pub fn level(self) -> Level {
                 match self { $(Code::$variant => Level::$level),+ }

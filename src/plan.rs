@@ -124,9 +124,18 @@ pub fn build(outcome: &Outcome) -> Plan {
         .into_values()
         .map(|findings| {
             let fs: Vec<&Finding> = findings.iter().map(|&i| &outcome.findings[i]).collect();
-            let mut paths: BTreeSet<&str> = fs.iter().map(|f| f.path.as_str()).collect();
-            if let Some(p) = &fs[0].provenance {
-                paths.extend(p.paths.iter().map(String::as_str));
+            let mut paths: BTreeSet<String> = fs
+                .iter()
+                .filter(|f| !f.path.is_empty())
+                .map(|f| f.display_path().into_owned())
+                .collect();
+            for f in &fs {
+                if let Some(p) = &f.provenance {
+                    paths.extend(p.paths.iter().map(|x| match &f.repository {
+                        Some(r) => format!("{r}:{x}"),
+                        None => x.clone(),
+                    }));
+                }
             }
             PlanSecret {
                 verdict: fs
@@ -140,7 +149,7 @@ pub fn build(outcome: &Outcome) -> Plan {
                     .max()
                     .unwrap_or(Severity::Info),
                 exposure_rank: fs.iter().map(|f| exposure_rank(f)).min().unwrap_or(9),
-                paths: paths.into_iter().map(str::to_string).collect(),
+                paths: paths.into_iter().collect(),
                 findings,
             }
         })

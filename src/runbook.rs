@@ -295,6 +295,11 @@ mod facts {
                 r.runbook
             );
         }
+        for p in &rules.providers {
+            if let Some(id) = &p.production_runbook {
+                assert!(rb.get(id).is_some(), "{} names missing runbook {id}", p.id);
+            }
+        }
     }
 
     /// Each runbook states its provider's own facts (its `facts` list), so that a generic

@@ -74,6 +74,11 @@ pub enum Job {
         /// The shell.
         shell: clap_complete::Shell,
     },
+    /// Join JSON reports.
+    Merge {
+        /// The reports.
+        reports: Vec<PathBuf>,
+    },
 }
 
 /// Where and how the report is written.
@@ -121,6 +126,8 @@ pub struct Settings {
     pub baseline: Option<Baseline>,
     /// Notes raised while resolving the settings (a range that changes its configuration).
     pub notes: Vec<Notification>,
+    /// The temporary mirror of a repository given by URL, removed when the run ends.
+    pub mirror: Option<crate::source::git::remote::Mirror>,
 }
 
 /// The default baseline file.
@@ -135,6 +142,8 @@ impl Settings {
             .filter(|&n| n > 0)
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
         let mut write_baseline = false;
+        let mut mirror = None;
+        let mut merge_output = None;
         let command = match cli.command {
             Command::Baseline { of } => {
                 write_baseline = true;
@@ -147,7 +156,11 @@ impl Settings {
         };
         let (job, report, target) = match command {
             Command::Scan(a) => scan_job(a, threads),
-            Command::History(a) => history_job(a),
+            Command::History(a) => {
+                let (job, report, target, m) = history_job(a)?;
+                mirror = m;
+                (job, report, target)
+            }
             Command::Staged(a) => {
                 let target = a.repo.clone();
                 (
@@ -165,6 +178,20 @@ impl Settings {
             Command::Rules(a) => (Job::Rules { format: a.format }, None, None),
             Command::Explain(a) => (Job::Explain { rule: a.rule }, None, None),
             Command::Completions { shell } => (Job::Completions { shell }, None, None),
+            Command::Merge(a) => {
+                merge_output = Some(Output {
+                    format: format(a.format),
+                    color: use_color(cli.color, a.output.is_some()),
+                    path: a.output,
+                    show_secrets: false,
+                    sarif_public: a.sarif_public,
+                    fail_on: a.fail_on.map(gate).unwrap_or(Gate::Medium).threshold(),
+                    write_baseline: false,
+                    verify: None,
+                    only_live: false,
+                });
+                (Job::Merge { reports: a.reports }, None, None)
+            }
             Command::Baseline { .. } => unreachable!("resolved above"),
         };
 
@@ -235,7 +262,10 @@ impl Settings {
                 failures.join("\n  ")
             );
         }
-        let output = output(report, cli.color, config.fail_on, write_baseline);
+        let output = match merge_output {
+            Some(o) => o,
+            None => output(report, cli.color, config.fail_on, write_baseline),
+        };
         Ok(Settings {
             job,
             output,
@@ -247,6 +277,7 @@ impl Settings {
             config,
             baseline,
             notes,
+            mirror,
         })
     }
 }
@@ -350,19 +381,47 @@ fn scan_job(a: ScanArgs, threads: usize) -> (Job, Option<ReportArgs>, Option<Pat
     (job, Some(a.report), target)
 }
 
-fn history_job(a: HistoryArgs) -> (Job, Option<ReportArgs>, Option<PathBuf>) {
-    let target = a.repo.clone();
-    (
+/// The history job; a repository given by URL is mirrored first (into a temporary directory
+/// the returned [`Mirror`](crate::source::git::remote::Mirror) owns).
+#[allow(clippy::type_complexity)]
+fn history_job(
+    a: HistoryArgs,
+) -> anyhow::Result<(
+    Job,
+    Option<ReportArgs>,
+    Option<PathBuf>,
+    Option<crate::source::git::remote::Mirror>,
+)> {
+    use crate::source::git::remote;
+    let url = a
+        .repo
+        .as_deref()
+        .and_then(|p| p.to_str())
+        .filter(|s| remote::is_url(s))
+        .map(str::to_string);
+    if a.pull_refs && url.is_none() {
+        anyhow::bail!("--pull-refs applies to a repository given by URL");
+    }
+    let mirror = match &url {
+        Some(u) => Some(remote::mirror(u, a.pull_refs)?),
+        None => None,
+    };
+    let repo = match &mirror {
+        Some(m) => Some(m.path()),
+        None => a.repo,
+    };
+    Ok((
         Job::History {
-            repo: a.repo,
+            repo: repo.clone(),
             range: a.range,
             unreachable: a.unreachable,
             full_scan: a.full_scan,
             max_filesize: a.report.max_filesize,
         },
         Some(a.report),
-        target,
-    )
+        repo,
+        mirror,
+    ))
 }
 
 fn output(

@@ -54,8 +54,8 @@ pub struct HitFacts {
     pub location: Location,
     /// The line, for text content.
     pub snippet: Option<Snippet>,
-    /// The key is assigned to a browser-exposed variable.
-    pub public_variable: bool,
+    /// The browser-exposed variable the key is assigned to (`NEXT_PUBLIC_…`), if any.
+    pub public_variable: Option<String>,
     /// What follows `leakscope:allow` on the key's line, if the line has it.
     pub allow: Option<String>,
 }
@@ -185,7 +185,7 @@ pub fn text_facts(rules: &RuleSet, text: &[u8], hits: &[Hit], binary: bool) -> T
                 end_column: ends[i].1,
             },
             snippet: (!binary).then(|| snippet(rules, text, bounds[i], i, hits, longest)),
-            public_variable: public_variable(text, hit.start).is_some(),
+            public_variable: public_variable(text, hit.start),
             allow: allows[i].take(),
         })
         .collect();

@@ -155,7 +155,7 @@ pub fn classify(rules: &RuleSet, analysis: &Analysis, origin: Origin<'_>) -> Vec
         let redacted = context::redacted(rules, hit);
         let hf = &facts.hits[i];
 
-        let client = rule.class == Class::Secret && (bundle || hf.public_variable);
+        let client = rule.class == Class::Secret && (bundle || hf.public_variable.is_some());
         let exposure = if client {
             Exposure::Client
         } else {
@@ -166,6 +166,13 @@ pub fn classify(rules: &RuleSet, analysis: &Analysis, origin: Origin<'_>) -> Vec
         if let Some(source) = &hit.published {
             warnings.push(Warning::PublishedExample {
                 source: source.clone(),
+            });
+        }
+        if rule.class == Class::Secret
+            && let Some(variable) = &hf.public_variable
+        {
+            warnings.push(Warning::SecretInPublicVariable {
+                variable: variable.clone(),
             });
         }
         if environment == Environment::Test && prod {
@@ -227,6 +234,13 @@ pub fn classify(rules: &RuleSet, analysis: &Analysis, origin: Origin<'_>) -> Vec
         }
 
         let mut runbooks = vec![rule.runbook.clone()];
+        if let Some(rb) = &provider.production_runbook
+            && warnings
+                .iter()
+                .any(|w| matches!(w, Warning::TestKeyInProductionConfig { .. }))
+        {
+            runbooks.push(rb.clone());
+        }
         let mut alternatives = Vec::new();
         for &a in &hit.alternatives {
             let alt = &rules.rules[a];
@@ -311,6 +325,7 @@ pub fn classify(rules: &RuleSet, analysis: &Analysis, origin: Origin<'_>) -> Vec
             provenance: None,
             suppressions,
             verification: None,
+            repository: None,
         });
     }
     out

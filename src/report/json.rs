@@ -20,10 +20,27 @@ pub const SCHEMA_VERSION: u32 = 1;
 struct Report<'a> {
     version: u32,
     tool: Tool,
+    scope: Scope<'a>,
     findings: Vec<JsonFinding<'a>>,
     notifications: Vec<JsonNotification<'a>>,
     plan: JsonPlan<'a>,
     stats: Stats,
+}
+
+/// What was scanned: the mode, and for git sources the repository and revision; a merged
+/// report lists the repositories it joins.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Scope<'a> {
+    mode: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    repository: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    revision: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    branch: Option<&'a str>,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    repositories: &'a [String],
 }
 
 #[derive(Serialize)]
@@ -50,7 +67,9 @@ struct Stats {
 #[serde(rename_all = "camelCase")]
 struct JsonFinding<'a> {
     rule_id: &'a str,
+    rule_name: &'a str,
     provider: &'a str,
+    provider_name: &'a str,
     kind: &'a Kind,
     class: Class,
     environment: Environment,
@@ -87,6 +106,8 @@ struct JsonFinding<'a> {
     token: Option<JsonToken<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     verification: Option<JsonVerification<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    repository: Option<&'a str>,
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     history: Option<History<'a>>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -188,7 +209,39 @@ pub(crate) struct History<'a> {
     pub removed_in: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub removed_on: Option<&'a str>,
+    /// For a key in a commit or tag message: whose.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub in_message: Option<InMessage<'a>>,
     pub blob: &'a str,
+}
+
+/// The commit or tag whose message holds a key.
+#[derive(Serialize)]
+pub(crate) struct InMessage<'a> {
+    /// `commit` or `tag`.
+    pub kind: &'static str,
+    /// The object's full id.
+    pub id: &'a str,
+    /// The tag's ref name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<&'a str>,
+}
+
+impl<'a> InMessage<'a> {
+    pub(crate) fn of(m: &'a crate::finding::MessageOf) -> Self {
+        match m {
+            crate::finding::MessageOf::Commit(id) => InMessage {
+                kind: "commit",
+                id,
+                name: None,
+            },
+            crate::finding::MessageOf::Tag { name, id } => InMessage {
+                kind: "tag",
+                id,
+                name: (!name.is_empty()).then_some(name.as_str()),
+            },
+        }
+    }
 }
 
 /// One commit that introduced a secret, with the paths it had there.
@@ -218,6 +271,7 @@ impl<'a> History<'a> {
             tips: &p.tips,
             removed_in: p.removed.as_ref().map(|r| r.0.as_str()),
             removed_on: p.removed.as_ref().and_then(|r| r.1.as_deref()),
+            in_message: p.message_of.as_ref().map(InMessage::of),
             blob: &p.blob,
         })
     }
@@ -266,12 +320,21 @@ pub fn write(out: &mut dyn Write, outcome: &Outcome, ctx: &Context<'_>) -> io::R
             name: "leakscope",
             version: env!("CARGO_PKG_VERSION"),
         },
+        scope: Scope {
+            mode: ctx.mode.as_str(),
+            repository: ctx.revision.as_ref().map(|r| r.name.as_str()),
+            revision: ctx.revision.as_ref().and_then(|r| r.commit.as_deref()),
+            branch: ctx.revision.as_ref().and_then(|r| r.branch.as_deref()),
+            repositories: &ctx.repositories,
+        },
         findings: outcome
             .findings
             .iter()
             .map(|f| JsonFinding {
                 rule_id: &f.rule_id,
+                rule_name: &f.rule_name,
                 provider: &f.provider,
+                provider_name: &f.provider_display,
                 kind: &f.kind,
                 class: f.class,
                 environment: f.environment,
@@ -300,6 +363,7 @@ pub fn write(out: &mut dyn Write, outcome: &Outcome, ctx: &Context<'_>) -> io::R
                 paired_with: f.paired.as_deref(),
                 token: f.token.as_ref().map(JsonToken::of),
                 verification: f.verification.as_ref().map(JsonVerification::of),
+                repository: f.repository.as_deref(),
                 history: History::of(f),
                 suppressions: suppressions(f),
             })

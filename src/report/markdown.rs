@@ -142,6 +142,20 @@ fn suppressed(out: &mut dyn Write, outcome: &Outcome) -> io::Result<()> {
 
 fn scope(out: &mut dyn Write, outcome: &Outcome, ctx: &Context<'_>) -> io::Result<()> {
     let what = match (ctx.mode, &ctx.revision) {
+        _ if !ctx.repositories.is_empty() => format!(
+            "The reports of {} {} ({}), merged",
+            ctx.repositories.len(),
+            if ctx.repositories.len() == 1 {
+                "repository"
+            } else {
+                "repositories"
+            },
+            ctx.repositories
+                .iter()
+                .map(|r| code(r))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
         (super::Mode::History | super::Mode::Range, Some(r)) => format!(
             "Git history of {} at {}{}",
             code(&r.name),
@@ -243,16 +257,28 @@ fn summary(out: &mut dyn Write, secrets: &[Secret<'_>], outcome: &Outcome) -> io
         }
         writeln!(out, ".")?;
     }
-    let at_tip = exposed
+    let in_files: Vec<&crate::finding::Provenance> = exposed
         .iter()
-        .filter(|s| s.provenance().is_some_and(|p| !p.tips.is_empty()))
+        .filter_map(|s| s.provenance())
+        .filter(|p| p.message_of.is_none())
+        .collect();
+    let at_tip = in_files.iter().filter(|p| !p.tips.is_empty()).count();
+    let in_messages = exposed
+        .iter()
+        .filter(|s| s.provenance().is_some_and(|p| p.message_of.is_some()))
         .count();
-    if exposed.iter().any(|s| s.provenance().is_some()) {
-        let gone = exposed.len() - at_tip;
+    if in_messages > 0 {
+        writeln!(
+            out,
+            "- **In commit or tag messages**: {in_messages} (only a history rewrite removes them)."
+        )?;
+    }
+    if !in_files.is_empty() {
+        let gone = in_files.len() - at_tip;
         writeln!(
             out,
             "- **Still in a branch or tag**: {at_tip} of {}{}",
-            exposed.len(),
+            in_files.len(),
             if gone == 0 {
                 ".".to_string()
             } else {
@@ -376,7 +402,10 @@ fn table(out: &mut dyn Write, secrets: &[Secret<'_>]) -> io::Result<()> {
                         .collect::<Vec<_>>()
                         .join(", ")
                 ),
-                Some(_) => "removed".to_string(),
+                Some(p) => match &p.message_of {
+                    Some(m) => super::words::message_of(m),
+                    None => "removed".to_string(),
+                },
                 None => "—".to_string(),
             },
         )?;
@@ -441,15 +470,25 @@ fn plan(out: &mut dyn Write, secrets: &[Secret<'_>], ctx: &Context<'_>) -> io::R
         for s in &group {
             let f = s.first();
             let paths: Vec<String> = s.paths().iter().map(|p| code(p)).collect();
+            let mut place = match s.provenance().and_then(|p| p.message_of.as_ref()) {
+                Some(m) => super::words::message_of(m),
+                None => format!("in {}", paths.join(", ")),
+            };
+            let repos: BTreeSet<&str> = s
+                .findings()
+                .filter_map(|f| f.repository.as_deref())
+                .collect();
+            if repos.len() > 1 {
+                place = format!("**in {} repositories**, {place}", repos.len());
+            }
             write!(
                 out,
-                "- {} ({}, {}): in {}",
+                "- {} ({}, {}): {place}",
                 code(&f.redacted),
                 f.severity,
                 f.exposure,
-                paths.join(", ")
             )?;
-            if let Some(p) = s.provenance() {
+            if let Some(p) = s.provenance().filter(|p| p.message_of.is_none()) {
                 if let Some(c) = &p.commit {
                     write!(
                         out,

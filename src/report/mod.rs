@@ -44,6 +44,16 @@ pub enum Mode {
 }
 
 impl Mode {
+    /// The word JSON reports use for the mode.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Scan => "scan",
+            Mode::History => "history",
+            Mode::Range => "range",
+            Mode::Staged => "staged",
+        }
+    }
+
     /// Whether findings come from git objects (grouped by secret, with provenance).
     pub fn is_history(self) -> bool {
         matches!(self, Mode::History | Mode::Range)
@@ -68,6 +78,8 @@ pub struct Context<'a> {
     pub revision: Option<Revision>,
     /// The exit code the run will end with (SARIF invocation).
     pub exit_code: i32,
+    /// `leakscope merge`: the repositories whose reports were joined.
+    pub repositories: Vec<String>,
 }
 
 /// Writes `outcome` in `format`.

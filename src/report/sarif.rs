@@ -236,11 +236,19 @@ fn properties(f: &Finding, ctx: &Context<'_>) -> sarif::PropertyBag {
 /// Writes the SARIF log, pretty-printed, with a trailing newline.
 pub fn write(out: &mut dyn Write, outcome: &Outcome, ctx: &Context<'_>) -> io::Result<()> {
     // Public-safe findings are not alerts: left out unless asked for (then as notes).
-    let mut shown: Vec<&Finding> = outcome
+    let shown: Vec<&Finding> = outcome
         .findings
         .iter()
         .filter(|f| ctx.sarif_public || f.verdict != crate::vocab::Verdict::PublicSafe)
         .collect();
+    // Keys in commit and tag messages have no file to point at, and code scanning accepts
+    // only file locations: they are listed in the run's properties instead.
+    let (in_messages, files): (Vec<&Finding>, Vec<&Finding>) = shown.into_iter().partition(|f| {
+        f.provenance
+            .as_ref()
+            .is_some_and(|p| p.message_of.is_some())
+    });
+    let mut shown = files;
     let truncated = shown.len() > MAX_RESULTS;
     if truncated {
         shown.sort_by_key(|f| std::cmp::Reverse(f.severity));
@@ -402,6 +410,20 @@ pub fn write(out: &mut dyn Write, outcome: &Outcome, ctx: &Context<'_>) -> io::R
         if let Some(b) = &rev.branch {
             run_props.insert("branch".to_string(), json!(b));
         }
+    }
+    if !in_messages.is_empty() {
+        let list: Vec<Value> = in_messages
+            .iter()
+            .map(|f| {
+                json!({
+                    "ruleId": f.rule_id,
+                    "level": level(f.severity),
+                    "message": super::words::message(f),
+                    "properties": properties(f, ctx),
+                })
+            })
+            .collect();
+        run_props.insert("inMessages".to_string(), json!(list));
     }
     run_props.insert(
         "allowedInRange".to_string(),

@@ -65,7 +65,12 @@ fn write_finding(out: &mut dyn WriteColor, f: &Finding, ctx: &Context<'_>) -> io
     styled(
         out,
         &bold(),
-        &format!("{}:{}:{}", f.path, f.location.line, f.location.column),
+        &format!(
+            "{}:{}:{}",
+            f.display_path(),
+            f.location.line,
+            f.location.column
+        ),
     )?;
     write!(out, "  ")?;
     styled(out, &verdict_style(f.verdict), verdict_label(f.verdict))?;
@@ -141,7 +146,15 @@ fn write_by_secret(
         write!(out, ", ")?;
         styled(out, &verdict_style(f.verdict), verdict_label(f.verdict))?;
         writeln!(out, " ({})", f.severity)?;
-        if let Some(p) = &f.provenance {
+        if let Some(p) = f.provenance.as_ref().filter(|p| p.message_of.is_some()) {
+            writeln!(
+                out,
+                "  {}, by {} on {}",
+                words::where_now(p),
+                p.author.as_deref().unwrap_or("unknown"),
+                p.date.as_deref().map_or("", |d| &d[..d.len().min(10)])
+            )?;
+        } else if let Some(p) = &f.provenance {
             let short = p
                 .commit
                 .as_deref()
@@ -150,7 +163,7 @@ fn write_by_secret(
             let when = p.date.as_deref().map_or("", |d| &d[..d.len().min(10)]);
             let entered = fs
                 .iter()
-                .map(|f| f.path.as_str())
+                .map(|f| f.display_path().into_owned())
                 .collect::<Vec<_>>()
                 .join(", ");
             write!(

@@ -66,6 +66,7 @@ pub fn action(f: &Finding) -> String {
             "removed from every branch and tag, still in history: rotate it and rewrite history."
                 .into()
         }
+        Action::RotateInMessage => "in a message in git history: rotate it; only rewriting history removes it from the message.".into(),
         Action::RotateUnreachable => "in an object no ref reaches (a dropped commit, stash entry or blob): reachable from no ref, still in the object database and possibly in clones and forks: rotate it.".into(),
         Action::RotateBeforeMerge { commit, range } => format!(
             "added by commit {} in {range}: rotate it before merging, then remove it from the branch's history.",
@@ -89,7 +90,10 @@ pub fn message(f: &Finding) -> String {
     let mut m = format!("{}: {}", headline(f), action(f));
     let history = matches!(
         f.action,
-        Action::RotateAtTip | Action::RotateRemoved | Action::RotateUnreachable
+        Action::RotateAtTip
+            | Action::RotateRemoved
+            | Action::RotateUnreachable
+            | Action::RotateInMessage
     );
     if history && let Some(c) = f.provenance.as_ref().and_then(|p| p.commit.as_deref()) {
         m.push_str(&format!(" Introduced in {}.", short_commit(c)));
@@ -109,6 +113,9 @@ pub fn warning(w: &Warning) -> String {
         Warning::TestKeyInProductionConfig { provider } => format!(
             "A {provider} test key in production configuration: production should use live keys."
         ),
+        Warning::SecretInPublicVariable { variable } => format!(
+            "`{variable}` is inlined into the browser bundle at build time: every visitor has this key. Move it to a server-only variable (without the public prefix), read it only in server code, then rebuild and redeploy so no served bundle still carries it; rotate it all the same, since old bundles and caches keep the old key."
+        ),
         Warning::MixedLiveAndTest { provider } => format!(
             "Live and test {provider} keys in one file: check each environment gets its own."
         ),
@@ -126,6 +133,27 @@ pub fn warning(w: &Warning) -> String {
 /// release-1.2", "removed from every branch and tag", or unreachable.
 pub fn where_now(p: &crate::finding::Provenance) -> String {
     const SHOWN: usize = 5;
+    if let Some(m) = &p.message_of {
+        return message_of(m);
+    }
+    // A note's path in its notes tree is the annotated object's id (in fan-out directories).
+    let notes = !p.refs.is_empty() && p.refs.iter().all(|r| r.starts_with("refs/notes/"));
+    let annotated = p.paths.first().map(|x| x.replace('/', ""));
+    if notes
+        && let Some(id) =
+            annotated.filter(|a| a.len() >= 40 && a.bytes().all(|b| b.is_ascii_hexdigit()))
+    {
+        let state = if p.tips.is_empty() {
+            "removed from the notes, still in history"
+        } else {
+            "still in the notes"
+        };
+        return format!(
+            "in the git note on {} ({}), {state}",
+            short_commit(&id),
+            p.refs.join(", ")
+        );
+    }
     if !p.tips.is_empty() {
         let names: Vec<&str> = p
             .tips
@@ -165,6 +193,21 @@ pub fn verification(v: &crate::finding::Verification) -> String {
         }
         Liveness::Unknown => format!("verification inconclusive{detail}{when}"),
         Liveness::NotVerifiable => format!("not verifiable{detail}"),
+    }
+}
+
+/// "in the commit message of 1a2b3c4", "in the message of tag v1.0".
+pub fn message_of(m: &crate::finding::MessageOf) -> String {
+    match m {
+        crate::finding::MessageOf::Commit(id) => {
+            format!("in the commit message of {}", short_commit(id))
+        }
+        crate::finding::MessageOf::Tag { name, id } if name.is_empty() => {
+            format!("in the message of tag object {}", short_commit(id))
+        }
+        crate::finding::MessageOf::Tag { name, .. } => {
+            format!("in the message of tag {}", super::text::short_ref(name))
+        }
     }
 }
 

@@ -27,6 +27,8 @@ struct RawFile {
     #[serde(default)]
     overlap: Option<String>,
     #[serde(default)]
+    production_runbook: Option<String>,
+    #[serde(default)]
     rule: Vec<RawRule>,
 }
 
@@ -110,6 +112,7 @@ pub(super) fn add_file(set: &mut RuleSet, file: &str, text: &str) -> Result<(), 
                 priority: raw.priority,
                 keys_page: raw.keys_page.clone(),
                 overlap: raw.overlap.clone(),
+                production_runbook: raw.production_runbook.clone(),
             });
             set.providers.len() - 1
         }

@@ -242,6 +242,9 @@ pub struct Provider {
     pub keys_page: Option<String>,
     /// Whether two keys can be active at once during a swap: `yes`, `no` or `unknown`.
     pub overlap: Option<String>,
+    /// The runbook for a test key found in production configuration (Clerk: set up the
+    /// production instance), added to such findings.
+    pub production_runbook: Option<String>,
 }
 
 /// A compiled rule.

@@ -555,3 +555,68 @@ fn still_at_the_tip_of_another_branch_whatever_is_checked_out() {
         "{md}"
     );
 }
+
+/// Keys pasted into a commit message, an annotated tag's message or a git note are reported,
+/// naming the commit, tag or note; SARIF lists message findings in the run's properties
+/// (code scanning only takes file locations).
+#[test]
+fn keys_in_commit_and_tag_messages_and_notes() {
+    let r = Repo::new();
+    r.write("README.md", "shop\n");
+    let c = r.commit(&format!("deploy\n\nused {} for the smoke test", live(31)));
+    r.git(&[
+        "tag",
+        "-a",
+        "v1.0",
+        "-m",
+        &format!("release\n\nkey {}", keys::resend(32)),
+    ]);
+    r.git(&["notes", "add", "-m", &format!("token {}", live(33)), "HEAD"]);
+    let (code, rep) = r.json(&["history"]);
+    assert_eq!(code, 1);
+    let fs = findings(&rep);
+    assert_eq!(fs.len(), 3, "{rep:#}");
+    let commit = fs
+        .iter()
+        .find(|f| f["inMessage"]["kind"] == "commit")
+        .unwrap();
+    assert_eq!(commit["inMessage"]["id"], c.as_str());
+    assert_eq!(commit["ruleId"], "stripe-secret-key");
+    assert_eq!(commit["line"], 3);
+    assert_eq!(commit["action"], "rotate-and-rewrite-history");
+    let tag = fs.iter().find(|f| f["inMessage"]["kind"] == "tag").unwrap();
+    assert_eq!(tag["inMessage"]["name"], "refs/tags/v1.0");
+    assert_eq!(tag["ruleId"], "resend-api-key");
+    let note = fs.iter().find(|f| f.get("inMessage").is_none()).unwrap();
+    assert_eq!(strings(&note["refs"]), ["refs/notes/commits"]);
+    let (_, text, _) = run(r.path(), &["history"]);
+    assert!(
+        text.contains(&format!(
+            "  in the commit message of {}, by Ann Author on ",
+            &c[..7]
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains("  in the message of tag v1.0, by Ann Author on "),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "  in the git note on {} (refs/notes/commits), still in the notes",
+            &c[..7]
+        )),
+        "{text}"
+    );
+    let (_, sarif, _) = run(r.path(), &["history", "--format", "sarif"]);
+    let sarif: Value = serde_json::from_str(&sarif).unwrap();
+    let run0 = &sarif["runs"][0];
+    assert_eq!(
+        run0["results"].as_array().unwrap().len(),
+        1,
+        "the note, a file"
+    );
+    let listed = run0["properties"]["inMessages"].as_array().unwrap();
+    assert_eq!(listed.len(), 2);
+    assert!(listed.iter().all(|m| m["level"] == "error"));
+}

@@ -8,8 +8,10 @@ mod faults;
 mod gate;
 mod history;
 mod hostile;
+mod remote;
 mod report;
 mod scan;
+mod seeds;
 mod tools;
 #[cfg(feature = "mock-endpoints")]
 mod verify;

@@ -12,6 +12,7 @@ pub mod graph;
 pub mod history;
 pub mod odb;
 pub mod range;
+pub mod remote;
 pub mod staged;
 pub mod tree;
 pub mod trusted;

@@ -233,6 +233,7 @@ pub fn scan(
             at_head: at_tip,
             tips: Vec::new(),
             removed: None,
+            message_of: None,
             blob: blob.to_string(),
         });
         if f.verdict != Verdict::PublicSafe {

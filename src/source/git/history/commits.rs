@@ -2,20 +2,37 @@
 //! the stash reflog and a detached HEAD that history starts from.
 
 use super::super::odb::{Kind, Object, Visitor};
+use crate::classify::Analysis;
+use crate::matcher::Matcher;
 use crate::outcome::{Code, Outcome};
+use crate::scan;
 use gix::ObjectId;
 
-/// Commit pass: id, tree, parents, committer time of every commit; targets of annotated tags.
-pub(super) struct CommitScan {
+/// Commit pass: id, tree, parents, committer time of every commit; the commit and tag
+/// messages that hold keys.
+pub(super) struct CommitScan<'m> {
+    pub matcher: &'m Matcher,
     pub hash: gix::hash::Kind,
     pub commits: Vec<(ObjectId, ObjectId, Vec<ObjectId>, i64)>,
     pub corrupt: Vec<ObjectId>,
+    /// Commits and tags whose message holds a key.
+    pub messages: Vec<(ObjectId, Kind, Analysis)>,
 }
 
-impl Visitor for CommitScan {
+/// A commit's or tag's message: what follows the headers' blank line.
+fn message(data: &[u8]) -> &[u8] {
+    memchr::memmem::find(data, b"\n\n").map_or(&[][..], |i| &data[i + 2..])
+}
+
+impl Visitor for CommitScan<'_> {
     type Memo = ();
 
     fn visit(&mut self, obj: Object<'_, ()>) {
+        if (obj.kind == Kind::Commit || obj.kind == Kind::Tag)
+            && let Some(a) = scan::analyze(self.matcher, message(obj.data))
+        {
+            self.messages.push((obj.id.to_owned(), obj.kind, a));
+        }
         if obj.kind != Kind::Commit {
             return;
         }

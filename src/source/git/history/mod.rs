@@ -47,7 +47,7 @@ pub fn scan(matcher: &Matcher, repo: gix::Repository, opts: &GitOptions) -> Outc
 
     let found = blob_pass(matcher, &db, &sync, opts, &mut outcome, &mut timing);
     let index = tree_pass(&db, &sync, &found, opts, &mut outcome, &mut timing);
-    let commits = commit_pass(&repo, &db, &sync, opts, &mut outcome);
+    let (commits, messages) = commit_pass(matcher, &repo, &db, &sync, opts, &mut outcome);
     let roots = commits::roots(&repo, &mut outcome);
     timing.done("read commits and refs");
 
@@ -99,6 +99,8 @@ pub fn scan(matcher: &Matcher, repo: gix::Repository, opts: &GitOptions) -> Outc
         opts.unreachable,
         &mut outcome,
     );
+    let in_messages = message_findings(matcher, &repo, &commits, &keep, messages, opts.unreachable);
+    outcome.findings.extend(in_messages);
     outcome.finish();
     timing.done("provenance");
     outcome
@@ -205,24 +207,35 @@ fn tree_pass(
 }
 
 fn commit_pass(
+    matcher: &Matcher,
     repo: &gix::Repository,
     db: &Database,
     sync: &gix::ThreadSafeRepository,
     opts: &GitOptions,
     outcome: &mut Outcome,
-) -> Commits {
-    opts.progress
-        .phase("history: commits", "objects", Some(db.count(Kind::Commit)));
+) -> (Commits, Vec<(ObjectId, Kind, Analysis)>) {
+    opts.progress.phase(
+        "history: commits",
+        "objects",
+        Some(db.count(Kind::Commit) + db.count(Kind::Tag)),
+    );
     let hash = repo.object_hash();
-    let (cs, problems, _) = db.traverse(sync, &[Kind::Commit], u64::MAX, &opts.progress, || {
-        commits::CommitScan {
+    let (cs, problems, _) = db.traverse(
+        sync,
+        &[Kind::Commit, Kind::Tag],
+        u64::MAX,
+        &opts.progress,
+        || commits::CommitScan {
+            matcher,
             hash,
             commits: Vec::new(),
             corrupt: Vec::new(),
-        }
-    });
+            messages: Vec::new(),
+        },
+    );
     outcome.notifications.extend(problems);
     let mut records = Vec::new();
+    let mut messages = Vec::new();
     for c in cs {
         for id in c.corrupt {
             outcome.notify(
@@ -232,8 +245,108 @@ fn commit_pass(
             );
         }
         records.extend(c.commits);
+        messages.extend(c.messages);
     }
-    Commits::new(records)
+    messages.sort_by_key(|m| m.0);
+    (Commits::new(records), messages)
+}
+
+/// Findings for keys in commit and tag messages: a commit's when history keeps it (reachable,
+/// or `--unreachable`), a tag's when a ref names it (or `--unreachable`).
+fn message_findings(
+    matcher: &Matcher,
+    repo: &gix::Repository,
+    commits: &Commits,
+    keep: &[bool],
+    messages: Vec<(ObjectId, Kind, Analysis)>,
+    unreachable: bool,
+) -> Vec<crate::finding::Finding> {
+    use crate::finding::{Action, MessageOf, Provenance};
+    use crate::vocab::{Exposure, Verdict};
+    let mut tag_names: HashMap<ObjectId, String> = HashMap::new();
+    if let Ok(platform) = repo.references()
+        && let Ok(iter) = platform.all()
+    {
+        for r in iter.flatten() {
+            if let Some(id) = r.target().try_id() {
+                tag_names
+                    .entry(id.to_owned())
+                    .or_insert_with(|| r.name().as_bstr().to_string());
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for (id, kind, analysis) in messages {
+        let (of, author_of) = match kind {
+            Kind::Commit => {
+                let kept = commits.index.get(&id).is_some_and(|&c| keep[c as usize]);
+                if !kept {
+                    continue;
+                }
+                (MessageOf::Commit(id.to_string()), Some(id))
+            }
+            _ => {
+                let name = tag_names.get(&id).cloned().unwrap_or_default();
+                if name.is_empty() && !unreachable {
+                    continue;
+                }
+                (
+                    MessageOf::Tag {
+                        name,
+                        id: id.to_string(),
+                    },
+                    None,
+                )
+            }
+        };
+        let (author, email, date) = match author_of {
+            Some(c) => super::signature(repo, &c),
+            None => tagger(repo, &id),
+        };
+        let origin = crate::classify::Origin {
+            path: "",
+            exposure: Exposure::Committed,
+        };
+        for mut f in crate::classify::classify(matcher.rules(), &analysis, origin) {
+            if f.verdict != Verdict::PublicSafe {
+                f.action = Action::RotateInMessage;
+            }
+            f.provenance = Some(Provenance {
+                commit: author_of.map(|c| c.to_string()),
+                author: author.clone(),
+                email: email.clone(),
+                date: date.clone(),
+                message_of: Some(of.clone()),
+                blob: String::new(),
+                ..Provenance::default()
+            });
+            out.push(f);
+        }
+    }
+    out
+}
+
+/// Who tagged, and when, from an annotated tag object.
+fn tagger(
+    repo: &gix::Repository,
+    id: &ObjectId,
+) -> (Option<String>, Option<String>, Option<String>) {
+    let Ok(obj) = repo.find_object(*id) else {
+        return (None, None, None);
+    };
+    let Ok(tag) = obj.try_into_tag() else {
+        return (None, None, None);
+    };
+    let Ok(Some(t)) = tag.tagger() else {
+        return (None, None, None);
+    };
+    (
+        Some(t.name.to_string()),
+        Some(t.email.to_string()),
+        t.time()
+            .ok()
+            .map(|t| t.format_or_unix(gix::date::time::format::ISO8601_STRICT)),
+    )
 }
 
 /// Walks the commit graph for the secrets found and places each at its paths.

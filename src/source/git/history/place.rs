@@ -101,6 +101,7 @@ impl Placer<'_> {
                 let id = &commits.ids[c as usize];
                 (id.to_string(), signature(self.repo, id).2)
             }),
+            message_of: None,
             blob: String::new(),
         }
     }
