@@ -272,7 +272,11 @@ impl Database {
                                 Work::Loose(li) => w.loose(&self.loose[li as usize], max_size),
                             }
                             progress.inc(w.stats.objects - objects, w.stats.bytes - bytes);
-                            let total = read.fetch_add(w.stats.packed - before, Ordering::Relaxed);
+                            // Pages touched, not bytes: a 50-byte delta still maps in a
+                            // whole page, and chains jump around the pack.
+                            let touched = (w.stats.packed - before)
+                                + 4096 * (w.stats.objects - objects);
+                            let total = read.fetch_add(touched, Ordering::Relaxed);
                             let mark = total / RELEASE_EVERY;
                             if mark > released.load(Ordering::Relaxed)
                                 && released.fetch_max(mark, Ordering::Relaxed) < mark
