@@ -27,6 +27,8 @@ pub mod runbook;
 pub mod scan;
 pub mod settings;
 pub mod source;
+#[doc(hidden)]
+pub mod testing;
 pub mod units;
 pub mod verify;
 pub mod vocab;

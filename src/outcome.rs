@@ -89,6 +89,8 @@ codes! {
     TooManyPaths = "too-many-paths", Warning;
     /// A range changes the configuration or baseline it is judged by.
     ConfigChanged = "config-changed", Warning;
+    /// An object deltified from one too large to reconstruct: not scanned.
+    BaseTooLarge = "base-too-large", Error;
 }
 
 /// A message about the scan itself, not about a key: an unreadable file, a skipped file, a

@@ -120,7 +120,7 @@ impl Automaton {
         for lit in &secret_prefixes {
             let mut sources = vec![lit.clone()];
             if lit.len() < 4 {
-                for ctx in [b'=', b'"'] {
+                for ctx in [b'=', b'"', b'\'', b' ', b':', b'\n'] {
                     sources.push([&[ctx][..], lit].concat());
                 }
             }

@@ -66,7 +66,8 @@ pub(super) fn survives(hay: &[u8], at: usize, lit_len: usize, rule: &Rule) -> bo
 
 /// The byte before a key must not continue a word or the key's alphabet (base64 padding,
 /// which only ends a value, is no continuation: `KEY=whsec_…`). A letter that ends a string
-/// escape (`\n`) does not count.
+/// escape (`\n`) or a URL-encoded byte (`%3D`, `%22`, as in access logs and HAR files) does
+/// not count.
 pub(super) fn left_boundary(hay: &[u8], start: usize, rule: &Rule) -> bool {
     let Some(&prev) = start.checked_sub(1).and_then(|i| hay.get(i)) else {
         return true;
@@ -77,24 +78,38 @@ pub(super) fn left_boundary(hay: &[u8], start: usize, rule: &Rule) -> bool {
     if !continues {
         return true;
     }
-    start >= 2
+    let escape = start >= 2
         && hay[start - 2] == b'\\'
         && matches!(prev, b'n' | b'r' | b't')
-        && (start < 3 || hay[start - 3] != b'\\')
+        && (start < 3 || hay[start - 3] != b'\\');
+    let url_encoded = start >= 3
+        && hay[start - 3] == b'%'
+        && hay[start - 2].is_ascii_hexdigit()
+        && prev.is_ascii_hexdigit();
+    escape || url_encoded
 }
 
-/// The byte after a key must not continue its alphabet, and the key must not be shown cut
-/// off (`sk_live_51Ab…`, `…***`).
-pub(super) fn right_boundary(hay: &[u8], end: usize, rule: &Rule) -> bool {
+/// The byte after a key `hay[start..end]` must not continue its alphabet, and the key must
+/// not be shown cut off (`sk_live_51Ab…`, `…***`).
+pub(super) fn right_boundary(hay: &[u8], start: usize, end: usize, rule: &Rule) -> bool {
     match hay.get(end) {
         Some(&c) if rule.charset.contains(c) => false,
-        _ => !truncated(hay, end),
+        _ => !truncated(hay, end, end - start, rule),
     }
 }
 
-fn truncated(hay: &[u8], end: usize) -> bool {
+/// Keys this long are whole even with `...` after them (`retrying with sk_live_<99>...`):
+/// what documentation cuts off is a short start.
+const WHOLE: usize = 40;
+
+/// Whether a key of `len` bytes ending at `end` is shown cut off: followed by `...`, `…` or
+/// `***`, from a rule whose keys vary in length, and short.
+fn truncated(hay: &[u8], end: usize, len: usize, rule: &Rule) -> bool {
     let rest = &hay[end..];
-    rest.starts_with(b"...") || rest.starts_with("\u{2026}".as_bytes()) || rest.starts_with(b"***")
+    let marked = rest.starts_with(b"...")
+        || rest.starts_with("\u{2026}".as_bytes())
+        || rest.starts_with(b"***");
+    marked && rule.min_len < rule.max_len && len < WHOLE
 }
 
 /// Whether one of the rule's `near` literals appears within its distance of `hay[s..e]`.
@@ -162,7 +177,7 @@ impl Matcher {
             let caps = rule.pattern.get().captures(&hay[at..cap])?;
             let end = at + caps.get(0)?.end();
             let (s, e) = secret_span(rule, &caps)?;
-            if !right_boundary(hay, end, rule) {
+            if !right_boundary(hay, at, end, rule) {
                 return None;
             }
             let secret = &hay[at + s..at + e];
@@ -180,7 +195,7 @@ impl Matcher {
         let plain = rule.pattern.get().find(&hay[at..cap]).map(|m| at + m.end());
         let (end, secret, encoding) = match plain {
             Some(end) if !(escaped && end == run_end) => {
-                if !right_boundary(hay, end, rule) {
+                if !right_boundary(hay, at, end, rule) {
                     return None;
                 }
                 (end, Cow::Borrowed(&hay[at..end]), Encoding::Plain)
@@ -215,7 +230,7 @@ impl Matcher {
         let floor = lit_end.saturating_sub(rule.max_len);
         let m = rule.pattern.get().find(&hay[floor..lit_end])?;
         let start = floor + m.start();
-        if !left_boundary(hay, start, rule) || !right_boundary(hay, lit_end, rule) {
+        if !left_boundary(hay, start, rule) || !right_boundary(hay, start, lit_end, rule) {
             return None;
         }
         self.finish(
@@ -311,7 +326,7 @@ impl Matcher {
             };
             let (s, e) = (from + s, from + e);
             // No literal starts these matches: the key itself must not continue a word.
-            if !left_boundary(hay, s, rule) || !right_boundary(hay, me, rule) {
+            if !left_boundary(hay, s, rule) || !right_boundary(hay, ms, me, rule) {
                 continue;
             }
             if let Some(h) = self.finish(
@@ -391,7 +406,7 @@ impl Matcher {
             return None;
         }
         let end = at + u.map[m.end()];
-        if truncated(hay, end) {
+        if truncated(hay, end, m.end(), rule) {
             return None;
         }
         Some((end, u.text[..m.end()].to_vec()))

@@ -108,6 +108,75 @@ pub fn base64_run(hay: &[u8], at: usize, limit: usize) -> (usize, usize) {
     (start, end)
 }
 
+/// Extends the base64 run `hay[s..e]` across line breaks, as `base64` (76 columns) and
+/// openssl (64) wrap it: a full line of at least 40 base64 characters continues on the next
+/// line. At most `limit` bytes more on either side.
+pub fn wrapped_run(hay: &[u8], s: usize, e: usize, limit: usize) -> (usize, usize) {
+    const WIDTH: usize = 40;
+    let full_line = |from: usize, to: usize| {
+        to - from >= WIDTH && hay[from..to].iter().all(|&b| is_base64(b) || b == b'=')
+    };
+    let line_start = |at: usize| {
+        hay[..at]
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |i| i + 1)
+    };
+    let (mut s, mut e) = (s, e);
+    let (floor, ceil) = (
+        s.saturating_sub(limit),
+        e.saturating_add(limit).min(hay.len()),
+    );
+    // Forward: this line is full and ends with a break, the next starts with base64.
+    loop {
+        let brk = if hay[e..].starts_with(b"\r\n") {
+            2
+        } else if hay[e..].starts_with(b"\n") {
+            1
+        } else {
+            break;
+        };
+        let next = e + brk;
+        if next >= ceil
+            || !hay.get(next).is_some_and(|&b| is_base64(b))
+            || !full_line(line_start(e), e)
+        {
+            break;
+        }
+        let (_, ne) = base64_run(hay, next, ceil - next);
+        e = ne;
+    }
+    // Backward: the line before is a full line of base64 that ends where this one starts.
+    while s > floor && s == line_start(s) && s >= 2 {
+        let prev_end = if s >= 2 && hay[s - 2] == b'\r' {
+            s - 2
+        } else {
+            s - 1
+        };
+        let prev_start = line_start(prev_end);
+        if prev_end <= prev_start || !full_line(prev_start, prev_end) {
+            break;
+        }
+        s = prev_start;
+    }
+    (s, e)
+}
+
+/// The base64 characters of `hay[s..e]` without line breaks, and for each its offset in `hay`
+/// (one more entry, for the end).
+pub fn strip_breaks(hay: &[u8], s: usize, e: usize) -> (Vec<u8>, Vec<usize>) {
+    let mut text = Vec::with_capacity(e - s);
+    let mut map = Vec::with_capacity(e - s + 1);
+    for (i, &b) in hay[s..e].iter().enumerate() {
+        if b != b'\n' && b != b'\r' {
+            text.push(b);
+            map.push(s + i);
+        }
+    }
+    map.push(e);
+    (text, map)
+}
+
 /// Decodes a base64 run, forgiving missing padding and trailing bits; `None` if it is not
 /// base64 or decodes to something that is mostly not text.
 pub fn decode_base64_text(run: &[u8]) -> Option<Vec<u8>> {

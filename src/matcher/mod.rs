@@ -256,6 +256,7 @@ impl Matcher {
                 continue;
             }
             let (s, e) = decode::base64_run(hay, start, BASE64_RUN_LIMIT);
+            let (s, e) = decode::wrapped_run(hay, s, e, BASE64_RUN_LIMIT);
             decoded_until = e;
             if e - s >= BASE64_RUN_MIN {
                 raw.extend(self.find_base64(hay, s, e, depth));
@@ -264,25 +265,35 @@ impl Matcher {
         resolve::resolve(raw, hay, &self.rules)
     }
 
-    /// Decodes the base64 run `hay[s..e]` (trying each start alignment, since the run may be
-    /// glued to other base64-alphabet text) and maps the keys inside to the run's span.
+    /// Decodes the base64 run `hay[s..e]` (line breaks of wrapped base64 left out; trying each
+    /// start alignment, since the run may be glued to other base64-alphabet text) and gives
+    /// each key inside the span of the base64 characters that encode it.
     fn find_base64(&self, hay: &[u8], s: usize, e: usize, depth: u8) -> Vec<Hit> {
+        let (text, map) = decode::strip_breaks(hay, s, e);
         for skip in 0..4 {
-            if e - (s + skip) < BASE64_RUN_MIN {
+            if text.len() < skip + BASE64_RUN_MIN {
                 break;
             }
-            let Some(decoded) = decode::decode_base64_text(&hay[s + skip..e]) else {
+            let Some(decoded) = decode::decode_base64_text(&text[skip..]) else {
                 continue;
             };
             let inner = self.find(&decoded, depth + 1);
             if inner.is_empty() {
                 continue;
             }
+            // Decoded byte b comes from characters 4b/3 (rounded down) to 4(b+1)/3 (up).
+            let last = text.len();
             return inner
                 .into_iter()
                 .map(|mut h| {
-                    h.start = s + skip;
-                    h.end = e;
+                    let first = (skip + h.start * 4 / 3).min(last);
+                    let end = (skip + (h.end * 4).div_ceil(3)).min(last).max(first);
+                    h.start = map[first];
+                    h.end = if end > first {
+                        map[end - 1] + 1
+                    } else {
+                        map[first]
+                    };
                     h.encoding = Encoding::Base64;
                     h
                 })

@@ -387,53 +387,64 @@ pub fn project_refs(hay: &[u8]) -> Vec<&[u8]> {
 /// Whether a key body is a placeholder rather than a key: template words, runs of one
 /// character, sequences such as `123456` or `abcdef`, or too little entropy.
 pub fn is_placeholder(body: &[u8], min_entropy: f64) -> bool {
-    has_long_run(body)
-        || has_sequence(body)
-        || has_template_word(body)
-        || entropy(body) < min_entropy
+    filler_dominates(body) || has_template_word(body) || entropy(body) < min_entropy
 }
 
-/// Whether the first bytes of a body already make any key containing them a placeholder
-/// (a run of one character, or a sequence): what [`is_placeholder`] would reject.
+/// Whether the first bytes of a body already make any key containing them a placeholder:
+/// all of them filler (a run of one character, or a sequence), at least twelve.
 pub fn is_placeholder_prefix(prefix: &[u8]) -> bool {
-    has_long_run(prefix) || has_sequence(prefix)
+    prefix.len() >= 12 && filler(prefix) == prefix.len()
 }
 
-fn has_long_run(body: &[u8]) -> bool {
-    let mut run = 1;
-    for w in body.windows(2) {
-        run = if w[0].eq_ignore_ascii_case(&w[1]) {
-            run + 1
-        } else {
-            1
-        };
-        if run >= 5 {
-            return true;
-        }
+/// Whether runs and sequences (`xxxxx`, `123456`, `abcdef`) make up the body: what is left
+/// besides them is under 16 characters, or under half the body. A long random key that
+/// happens to contain `123456` keeps its other characters and is a key.
+fn filler_dominates(body: &[u8]) -> bool {
+    let f = filler(body);
+    f > 0 && {
+        let rest = body.len() - f;
+        rest < 16 || rest * 2 < body.len()
     }
-    false
 }
 
-fn has_sequence(body: &[u8]) -> bool {
-    let (mut up, mut down) = (1, 1);
-    for w in body.windows(2) {
-        let (a, b) = (w[0].to_ascii_lowercase(), w[1].to_ascii_lowercase());
-        let alnum = a.is_ascii_alphanumeric() && b.is_ascii_alphanumeric();
-        up = if alnum && b == a.wrapping_add(1) {
-            up + 1
-        } else {
-            1
-        };
-        down = if alnum && a == b.wrapping_add(1) {
-            down + 1
-        } else {
-            1
-        };
-        if up >= 6 || down >= 6 {
-            return true;
+/// How many bytes of `body` belong to a run of five or more equal characters (any case) or
+/// a sequence of six or more consecutive letters or digits, up or down.
+fn filler(body: &[u8]) -> usize {
+    let n = body.len();
+    let mut covered = vec![false; n];
+    let mut mark = |from: usize, to: usize| covered[from..to].iter_mut().for_each(|c| *c = true);
+    // Runs of one character.
+    let mut i = 0;
+    while i < n {
+        let mut j = i + 1;
+        while j < n && body[j].eq_ignore_ascii_case(&body[i]) {
+            j += 1;
+        }
+        if j - i >= 5 {
+            mark(i, j);
+        }
+        i = j;
+    }
+    // Sequences, up or down.
+    for step in [1u8, 255] {
+        let mut i = 0;
+        while i < n {
+            let mut j = i + 1;
+            while j < n
+                && body[j - 1].is_ascii_alphanumeric()
+                && body[j].is_ascii_alphanumeric()
+                && body[j].to_ascii_lowercase()
+                    == body[j - 1].to_ascii_lowercase().wrapping_add(step)
+            {
+                j += 1;
+            }
+            if j - i >= 6 {
+                mark(i, j);
+            }
+            i = j;
         }
     }
-    false
+    covered.iter().filter(|&&c| c).count()
 }
 
 const TEMPLATE_WORDS: &[&[u8]] = &[

@@ -324,3 +324,73 @@ pub mod more_keys {
         ["pk_", "live_", &b].concat()
     }
 }
+
+/// Which kind of delta [`Repo::repack`] stores: `OFS_DELTA` entries name their base by its
+/// offset in the pack, `REF_DELTA` entries by its object id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Deltas {
+    /// Offset deltas (`git repack -adf`).
+    Offset,
+    /// Reference deltas (`repack.useDeltaBaseOffset=false`).
+    Reference,
+}
+
+impl Repo {
+    /// Packs every object into one pack, deltas recomputed (`git repack -adf`) in the kind
+    /// asked for, and removes the loose copies. Returns the number of (offset, reference)
+    /// delta entries in the repository's packs.
+    pub fn repack(&self, deltas: Deltas) -> (usize, usize) {
+        let offsets = match deltas {
+            Deltas::Offset => "repack.useDeltaBaseOffset=true",
+            Deltas::Reference => "repack.useDeltaBaseOffset=false",
+        };
+        self.git(&[
+            "-c",
+            offsets,
+            "repack",
+            "-q",
+            "-a",
+            "-d",
+            "-f",
+            "--window=250",
+            "--depth=50",
+        ]);
+        self.git(&["prune-packed"]);
+        pack_delta_entries(self.path())
+    }
+}
+
+/// Counts the (offset, reference) delta entries in the packs of the repository at `dir`,
+/// from each entry's type bits (the pack index, version 2, gives the entries' offsets).
+pub fn pack_delta_entries(dir: &Path) -> (usize, usize) {
+    let pack_dir = dir.join(".git/objects/pack");
+    let (mut ofs, mut refs) = (0, 0);
+    for e in std::fs::read_dir(pack_dir).expect("pack dir") {
+        let idx_path = e.expect("entry").path();
+        if idx_path.extension().is_none_or(|x| x != "idx") {
+            continue;
+        }
+        let idx = std::fs::read(&idx_path).expect("read idx");
+        let pack = std::fs::read(idx_path.with_extension("pack")).expect("read pack");
+        assert_eq!(&idx[..8], b"\xfftOc\0\0\0\x02", "pack index version 2");
+        let be32 = |at: usize| u32::from_be_bytes(idx[at..at + 4].try_into().unwrap());
+        let n = be32(8 + 255 * 4) as usize;
+        let offsets = 8 + 256 * 4 + n * 20 + n * 4;
+        let large = offsets + n * 4;
+        for i in 0..n {
+            let o = be32(offsets + 4 * i);
+            let at = if o & 0x8000_0000 == 0 {
+                o as usize
+            } else {
+                let j = large + 8 * (o & 0x7fff_ffff) as usize;
+                u64::from_be_bytes(idx[j..j + 8].try_into().unwrap()) as usize
+            };
+            match (pack[at] >> 4) & 7 {
+                6 => ofs += 1,
+                7 => refs += 1,
+                _ => {}
+            }
+        }
+    }
+    (ofs, refs)
+}

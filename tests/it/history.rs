@@ -620,3 +620,161 @@ fn keys_in_commit_and_tag_messages_and_notes() {
     assert_eq!(listed.len(), 2);
     assert!(listed.iter().all(|m| m["level"] == "error"));
 }
+
+/// Lines of filler, long enough that git stores the versions of a file as deltas.
+fn filler(seed: u64, lines: usize) -> String {
+    (0..lines)
+        .map(|i| format!("setting_{i} = {}\n", keys::body(seed * 1000 + i as u64, 40)))
+        .collect()
+}
+
+/// What must not depend on how objects are stored: each finding's rule, path, line, secret and
+/// first commit, in report order.
+fn identities(report: &Value) -> Vec<String> {
+    findings(report)
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {} {} {} {}",
+                f["ruleId"], f["path"], f["line"], f["secretSha256"], f["commit"]
+            )
+        })
+        .collect()
+}
+
+/// A file edited around a key (modelled on `key_added_then_deleted` and the delta tests),
+/// scanned whole and as a range.
+fn edited_file() -> (Repo, Vec<Vec<String>>) {
+    let r = Repo::new();
+    let base = filler(1, 200);
+    r.write("config/prod.env", &base);
+    let first = r.commit("base");
+    let k = live(30);
+    let mut v1 = base.clone();
+    v1.insert_str(4000, &format!("\nSTRIPE_SECRET_KEY={k}\n"));
+    r.write("config/prod.env", &v1);
+    r.commit("add key");
+    let k2 = format!("{}{}", &k[..k.len() - 6], "QQQQ77");
+    r.write("config/prod.env", v1.replace(&k, &k2));
+    r.commit("edit key tail");
+    r.write(
+        "config/prod.env",
+        v1.replace(&format!("={k}"), &format!("=x{k}")),
+    );
+    r.commit("glue");
+    r.write(
+        "config/prod.env",
+        v1.replace(&k, &keys::resend(31)) + &filler(2, 20),
+    );
+    r.commit("resend");
+    r.git(&["mv", "config/prod.env", "config/live.env"]);
+    r.commit("rename");
+    std::fs::remove_file(r.path().join("config/live.env")).unwrap();
+    r.write("config/other.env", &base);
+    r.commit("remove");
+    let range = format!("{first}..main");
+    (
+        r,
+        vec![args(&["history"]), args(&["history", "--range", &range])],
+    )
+}
+
+/// Keys on an unmerged branch, behind tags, merged, and in the stash.
+fn branches_tags_stash() -> (Repo, Vec<Vec<String>>) {
+    let r = Repo::new();
+    let base = filler(3, 150);
+    r.write("app.env", &base);
+    r.commit("init");
+    r.git(&["checkout", "-q", "-b", "payments"]);
+    r.write("app.env", format!("{base}K={}\n", live(32)));
+    r.commit("wip");
+    r.git(&["checkout", "-q", "main"]);
+    r.git(&["checkout", "-q", "-b", "tmp"]);
+    r.write("app.env", format!("R={}\n{base}", keys::resend(33)));
+    r.commit("release");
+    r.git(&["tag", "-a", "v1.0", "-m", "annotated"]);
+    r.git(&["checkout", "-q", "main"]);
+    r.git(&["branch", "-q", "-D", "tmp"]);
+    r.git(&["checkout", "-q", "-b", "feature"]);
+    r.write(
+        "svc.env",
+        format!("{}\nS={}\n", filler(4, 100), keys::resend(34)),
+    );
+    r.commit("feature work");
+    r.git(&["checkout", "-q", "main"]);
+    r.write("b.txt", filler(4, 100));
+    r.commit("main work");
+    r.next_date();
+    r.git(&["merge", "-q", "--no-ff", "-m", "merge feature", "feature"]);
+    r.write("app.env", format!("{base}A=1\nK={}\n", live(35)));
+    r.git(&["stash", "push", "-q"]);
+    (r, vec![args(&["history"])])
+}
+
+/// A commit dropped by `git reset --hard`, found only with `--unreachable`.
+fn dropped_commit() -> (Repo, Vec<Vec<String>>) {
+    let r = Repo::new();
+    let base = filler(5, 150);
+    r.write("a.txt", &base);
+    r.commit("init");
+    r.write(
+        "a.txt",
+        base.replace("setting_70 =", &format!("K={}\nsetting_70 =", live(36))),
+    );
+    r.commit("oops");
+    r.git(&["reset", "-q", "--hard", "HEAD~1"]);
+    (
+        r,
+        vec![args(&["history"]), args(&["history", "--unreachable"])],
+    )
+}
+
+fn args(a: &[&str]) -> Vec<String> {
+    a.iter().map(|s| s.to_string()).collect()
+}
+
+#[test]
+fn history_is_the_same_loose_and_packed_with_offset_and_reference_deltas() {
+    for (name, (r, scans)) in [
+        ("edited file", edited_file()),
+        ("branches, tags and stash", branches_tags_stash()),
+        ("dropped commit", dropped_commit()),
+    ] {
+        let run_all = |r: &Repo| -> Vec<(i32, Vec<String>)> {
+            scans
+                .iter()
+                .map(|a| {
+                    let a: Vec<&str> = a.iter().map(String::as_str).collect();
+                    let (code, rep) = r.json(&a);
+                    (code, identities(&rep))
+                })
+                .collect()
+        };
+        assert_eq!(pack_delta_entries(r.path()), (0, 0), "{name}: loose");
+        let loose = run_all(&r);
+        assert!(
+            loose.iter().any(|(_, ids)| !ids.is_empty()),
+            "{name}: the scans find something"
+        );
+        let (ofs, refs) = r.repack(Deltas::Offset);
+        assert!(
+            ofs > 0 && refs == 0,
+            "{name}: offset deltas ({ofs}, {refs})"
+        );
+        assert_eq!(
+            run_all(&r),
+            loose,
+            "{name}: offset deltas against loose objects"
+        );
+        let (ofs, refs) = r.repack(Deltas::Reference);
+        assert!(
+            ofs == 0 && refs > 0,
+            "{name}: reference deltas ({ofs}, {refs})"
+        );
+        assert_eq!(
+            run_all(&r),
+            loose,
+            "{name}: reference deltas against loose objects"
+        );
+    }
+}

@@ -8,6 +8,8 @@ mod faults;
 mod gate;
 mod history;
 mod hostile;
+mod misses;
+mod props;
 mod remote;
 mod report;
 mod scan;

@@ -57,50 +57,65 @@ impl BlobScan<'_> {
         base: &[u32],
         delta: &Delta<'_>,
     ) -> Option<Vec<u32>> {
-        let (before, after) = self.matcher.neighbourhood();
-        let mut out: Vec<u32> = Vec::new();
-        let mut regions: Vec<(usize, usize)> = Vec::new();
-        let mut t = 0usize;
-        for op in delta.ops() {
-            match op.ok()? {
-                Op::Copy { offset, len } => {
-                    if len > before + after {
-                        let (lo, hi) = (offset + before, offset + len - after);
-                        let first = base.partition_point(|&c| (c as usize) < lo);
-                        for &c in base[first..].iter().take_while(|&&c| (c as usize) < hi) {
-                            out.push((t + (c as usize - offset)) as u32);
-                        }
-                        regions.push((t, t + before));
-                        regions.push((t + len - after, t + len));
-                    } else {
-                        regions.push((t, t + len));
-                    }
-                    t += len;
-                }
-                Op::Insert { len, .. } => {
-                    regions.push((t, t + len));
-                    t += len;
-                }
-            }
-        }
-        regions.sort_unstable();
-        let mut merged: Vec<(usize, usize)> = Vec::with_capacity(regions.len());
-        for (a, b) in regions {
-            match merged.last_mut() {
-                Some(last) if a <= last.1 => last.1 = last.1.max(b),
-                _ => merged.push((a, b)),
-            }
-        }
-        let read: usize = merged.iter().map(|(a, b)| b - a).sum();
-        self.matcher.candidates(data, &merged, &mut out);
+        let (out, read) = delta_candidates(self.matcher, data, base, delta)?;
         self.read += read as u64;
         self.not_reread += data.len().saturating_sub(read) as u64;
         Some(out)
     }
 }
 
+/// The candidates of `data`, the result of applying `delta` to a base whose candidates are
+/// `base`: the base's candidates that a copy carries over with their neighbourhood intact, and
+/// those found by scanning inserted bytes and the edges of every copy. Also returns how many
+/// bytes it scanned. `None` when the delta's instructions do not parse.
+pub(crate) fn delta_candidates(
+    matcher: &Matcher,
+    data: &[u8],
+    base: &[u32],
+    delta: &Delta<'_>,
+) -> Option<(Vec<u32>, usize)> {
+    let (before, after) = matcher.neighbourhood();
+    let mut out: Vec<u32> = Vec::new();
+    let mut regions: Vec<(usize, usize)> = Vec::new();
+    let mut t = 0usize;
+    for op in delta.ops() {
+        match op.ok()? {
+            Op::Copy { offset, len } => {
+                if len > before + after {
+                    let (lo, hi) = (offset + before, offset + len - after);
+                    let first = base.partition_point(|&c| (c as usize) < lo);
+                    for &c in base[first..].iter().take_while(|&&c| (c as usize) < hi) {
+                        out.push((t + (c as usize - offset)) as u32);
+                    }
+                    regions.push((t, t + before));
+                    regions.push((t + len - after, t + len));
+                } else {
+                    regions.push((t, t + len));
+                }
+                t += len;
+            }
+            Op::Insert { len, .. } => {
+                regions.push((t, t + len));
+                t += len;
+            }
+        }
+    }
+    regions.sort_unstable();
+    let mut merged: Vec<(usize, usize)> = Vec::with_capacity(regions.len());
+    for (a, b) in regions {
+        match merged.last_mut() {
+            Some(last) if a <= last.1 => last.1 = last.1.max(b),
+            _ => merged.push((a, b)),
+        }
+    }
+    let read: usize = merged.iter().map(|(a, b)| b - a).sum();
+    matcher.candidates(data, &merged, &mut out);
+    Some((out, read))
+}
+
 impl Visitor for BlobScan<'_> {
-    /// Candidate positions, or `None` where they do not carry over (UTF-16 text).
+    /// Candidate positions, or `None` where they do not carry over (UTF-16 text, blobs of
+    /// 4 GiB or more).
     type Memo = Option<Vec<u32>>;
 
     fn visit(&mut self, obj: Object<'_, Self::Memo>) -> Self::Memo {
@@ -108,9 +123,12 @@ impl Visitor for BlobScan<'_> {
             self.lfs.push(obj.id.to_owned());
             return None;
         }
-        let utf16 = crate::matcher::decode::detect_utf16(obj.data).is_some();
+        // UTF-16 text is scanned decoded, and candidate offsets are 32-bit: neither carries
+        // over to deltas; both are scanned in full.
+        let whole = crate::matcher::decode::detect_utf16(obj.data).is_some()
+            || obj.data.len() > u32::MAX as usize;
         let candidates = match obj.base {
-            Some((_, Some(base), delta)) if self.delta_aware && !utf16 => {
+            Some((_, Some(base), delta)) if self.delta_aware && !whole => {
                 let c = self.delta_candidates(obj.data, base, delta);
                 if c.is_some() {
                     self.delta_scans += 1;
@@ -121,7 +139,7 @@ impl Visitor for BlobScan<'_> {
         };
         let candidates = match candidates {
             Some(c) => c,
-            None if utf16 => Vec::new(),
+            None if whole => Vec::new(),
             None => {
                 let mut c = Vec::new();
                 self.matcher
@@ -130,14 +148,14 @@ impl Visitor for BlobScan<'_> {
                 c
             }
         };
-        if utf16 || !candidates.is_empty() {
+        if whole || !candidates.is_empty() {
             self.full_scans += 1;
             self.full_bytes += obj.data.len() as u64;
             if let Some(analysis) = scan::analyze(self.matcher, obj.data) {
                 self.found.push((obj.id.to_owned(), analysis));
             }
         }
-        (!utf16).then_some(candidates)
+        (!whole).then_some(candidates)
     }
 
     fn skipped(&mut self, id: &gix::oid, _kind: Kind, size: u64) {

@@ -16,6 +16,7 @@ mod complete;
 mod place;
 mod trees;
 
+pub(crate) use blobs::delta_candidates;
 pub use complete::is_partial_clone;
 
 use super::graph::{Commits, Occurrence, PathId, SecretTrail, Special, TreeIndex};

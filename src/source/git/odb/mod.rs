@@ -274,8 +274,8 @@ impl Database {
                             progress.inc(w.stats.objects - objects, w.stats.bytes - bytes);
                             // Pages touched, not bytes: a 50-byte delta still maps in a
                             // whole page, and chains jump around the pack.
-                            let touched = (w.stats.packed - before)
-                                + 4096 * (w.stats.objects - objects);
+                            let touched =
+                                (w.stats.packed - before) + 4096 * (w.stats.objects - objects);
                             let total = read.fetch_add(touched, Ordering::Relaxed);
                             let mark = total / RELEASE_EVERY;
                             if mark > released.load(Ordering::Relaxed)
@@ -306,14 +306,19 @@ impl Database {
             stats.packed += w.stats.packed;
             visitors.push(w.visitor);
         }
-        // Entries no base reaches (a delta cycle, a corrupt base) were never visited.
+        // Entries no base reaches (a missing or corrupt base, anything deltified from one, a
+        // delta cycle) were never visited: each is named, with why.
         for p in &self.packs {
             for (ei, k) in p.kind.iter().enumerate() {
-                if let (None, Some(why)) = (k, p.missing.get(&(ei as u32))) {
+                if k.is_none() {
                     problems.push(Notification::new(
                         Code::MissingObject,
                         Some(p.ids[ei].to_string()),
-                        format!("object {} cannot be reconstructed: {why}", p.ids[ei]),
+                        format!(
+                            "object {} cannot be reconstructed: {}",
+                            p.ids[ei],
+                            p.unreachable_why(ei as u32)
+                        ),
                     ));
                 }
             }

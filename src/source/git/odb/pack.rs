@@ -239,6 +239,35 @@ impl Pack {
         self.propagate(stack);
     }
 
+    /// Why entry `i`, which no root reaches, cannot be reconstructed: its own problem, the
+    /// problem of the first base up its chain that has one, or a cycle of deltas.
+    pub fn unreachable_why(&self, i: u32) -> String {
+        let mut seen = std::collections::HashSet::new();
+        let mut n = i;
+        loop {
+            if let Some(why) = self.missing.get(&n) {
+                return if n == i {
+                    why.clone()
+                } else {
+                    format!(
+                        "it is deltified from {}, which cannot be: {why}",
+                        self.ids[n as usize]
+                    )
+                };
+            }
+            if !seen.insert(n) {
+                return format!(
+                    "its delta chain is a cycle (through {})",
+                    self.ids[n as usize]
+                );
+            }
+            match self.base[n as usize] {
+                b if b < MISSING => n = b,
+                _ => return "its delta base cannot be read".into(),
+            }
+        }
+    }
+
     pub fn children_of(&self, i: u32) -> &[u32] {
         let (s, e) = (
             self.child_start[i as usize],

@@ -7,6 +7,10 @@ use crate::outcome::{Code, Notification};
 use crate::source::git::delta::{Delta, DeltaError};
 use gix::ObjectId;
 
+/// The largest object reconstructed only to apply the deltas made from it (over
+/// `--max-filesize`, it is itself not scanned).
+const RECONSTRUCT: u64 = 1 << 30;
+
 /// One unit of parallel work's state: the visitor, buffers and an inflater.
 pub(super) struct Worker<V: Visitor> {
     pub visitor: V,
@@ -122,7 +126,7 @@ impl<V: Visitor> Worker<V> {
             }
             None => {
                 let size = Self::entry_size(p, root);
-                if size > max_size {
+                if size > max_size && (size > RECONSTRUCT || p.children_of(root).is_empty()) {
                     self.skip_subtree(p, root, kind, size);
                     return;
                 }
@@ -134,14 +138,21 @@ impl<V: Visitor> Worker<V> {
             }
         }
         let id = p.ids[root as usize];
-        let memo = self.visitor.visit(Object {
-            kind,
-            id: &id,
-            data: &data,
-            base: None,
-        });
-        self.stats.objects += 1;
-        self.stats.bytes += data.len() as u64;
+        // Over --max-filesize, an object is not scanned; but the deltas made from it are
+        // reconstructed from it and scanned.
+        let memo = if data.len() as u64 > max_size {
+            self.visitor.skipped(&id, kind, data.len() as u64);
+            V::Memo::default()
+        } else {
+            self.stats.objects += 1;
+            self.stats.bytes += data.len() as u64;
+            self.visitor.visit(Object {
+                kind,
+                id: &id,
+                data: &data,
+                base: None,
+            })
+        };
         let mut stack: Vec<Frame<V::Memo>> = vec![Frame {
             entry: root,
             data,
@@ -174,7 +185,9 @@ impl<V: Visitor> Worker<V> {
                     continue;
                 }
             };
-            if delta.result_size > max_size {
+            if delta.result_size > max_size
+                && (delta.result_size > RECONSTRUCT || p.children_of(c).is_empty())
+            {
                 let size = delta.result_size;
                 self.delta_buf = dbuf;
                 self.skip_subtree(p, c, kind, size);
@@ -190,15 +203,20 @@ impl<V: Visitor> Worker<V> {
                 continue;
             }
             let id = p.ids[c as usize];
-            let memo = self.visitor.visit(Object {
-                kind,
-                id: &id,
-                data: &out,
-                base: Some((&top.data, &top.memo, &delta)),
-            });
-            self.stats.objects += 1;
-            self.stats.deltas += 1;
-            self.stats.bytes += out.len() as u64;
+            let memo = if out.len() as u64 > max_size {
+                self.visitor.skipped(&id, kind, out.len() as u64);
+                V::Memo::default()
+            } else {
+                self.stats.objects += 1;
+                self.stats.deltas += 1;
+                self.stats.bytes += out.len() as u64;
+                self.visitor.visit(Object {
+                    kind,
+                    id: &id,
+                    data: &out,
+                    base: Some((&top.data, &top.memo, &delta)),
+                })
+            };
             self.delta_buf = dbuf;
             if last {
                 let f = stack.pop().expect("parent frame");
@@ -213,11 +231,23 @@ impl<V: Visitor> Worker<V> {
         }
     }
 
-    /// An object too large to scan, and everything deltified from it.
+    /// An object too large to scan or even to reconstruct from: the deltas made from it
+    /// cannot be scanned, and are named as such.
     fn skip_subtree(&mut self, p: &Pack, i: u32, kind: Kind, size: u64) {
-        let mut stack = vec![i];
+        let base = p.ids[i as usize];
+        self.visitor.skipped(&base, kind, size);
+        let mut stack: Vec<u32> = p.children_of(i).to_vec();
         while let Some(n) = stack.pop() {
-            self.visitor.skipped(&p.ids[n as usize], kind, size);
+            let id = p.ids[n as usize];
+            self.problems.push(Notification::new(
+                Code::BaseTooLarge,
+                Some(id.to_string()),
+                format!(
+                    "object {id} is not scanned: it is deltified from {base}, which is {} (leakscope reconstructs at most {})",
+                    crate::units::human_bytes(size),
+                    crate::units::human_bytes(RECONSTRUCT)
+                ),
+            ));
             stack.extend_from_slice(p.children_of(n));
         }
     }
