@@ -249,6 +249,8 @@ pub enum ListFormat {
     Table,
     /// JSON for machines.
     Json,
+    /// A Markdown table of the providers (`docs/providers.md`).
+    Markdown,
 }
 
 /// When to colour.

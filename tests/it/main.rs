@@ -3,6 +3,7 @@
 
 mod common;
 mod delta;
+mod docs;
 mod families;
 mod faults;
 mod gate;

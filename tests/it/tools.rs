@@ -598,7 +598,7 @@ fn shell_completions() {
     }
 }
 
-/// Every workflow, the composite action's steps and the README's example workflow pass
+/// Every workflow, the composite action's steps and the example workflows in the docs pass
 /// actionlint. actionlint reads workflows, not action metadata, so the action's steps are
 /// linted inside a workflow that declares the action's inputs.
 #[test]
@@ -632,18 +632,37 @@ fn workflows_action_and_readme_example_pass_actionlint() {
     )
     .unwrap();
     files.push(synthesized);
-    // The README's example workflow.
-    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
-    let example = readme
-        .split("```yaml\n")
-        .skip(1)
-        .map(|b| b.split("```").next().unwrap())
-        .find(|b| b.contains("jobs:"))
-        .expect("the README shows a workflow");
-    assert!(example.contains("fetch-depth: 0"), "a depth that works");
-    let example_file = dir.path().join("readme-example.yml");
-    std::fs::write(&example_file, example).unwrap();
-    files.push(example_file);
+    // The example workflows of the README and the docs.
+    let mut examples = 0;
+    for doc in [
+        "README.md",
+        "docs/github-actions.md",
+        "docs/incident-response.md",
+    ] {
+        let text = std::fs::read_to_string(root.join(doc)).unwrap();
+        for (i, block) in text
+            .split("```yaml\n")
+            .skip(1)
+            .map(|b| b.split("```").next().unwrap())
+            .filter(|b| b.contains("jobs:"))
+            .enumerate()
+        {
+            assert!(
+                !block.contains("actions/checkout") || block.contains("fetch-depth: 0"),
+                "{doc}: a depth that works"
+            );
+            let file = dir
+                .path()
+                .join(format!("{}-{i}.yml", doc.replace('/', "-")));
+            std::fs::write(&file, block).unwrap();
+            files.push(file);
+            examples += 1;
+        }
+    }
+    assert!(
+        examples >= 3,
+        "README, GitHub Actions and organisation workflows: {examples}"
+    );
     let out = std::process::Command::new("actionlint")
         .args(&files)
         .output()
