@@ -53,9 +53,10 @@ pub fn decode_utf16(bytes: &[u8], order: Utf16) -> Vec<u8> {
         Utf16::Be => u16::from_be_bytes([p[0], p[1]]),
     });
     let mut out = String::with_capacity(bytes.len() / 2);
-    for c in char::decode_utf16(units) {
+    for (i, c) in char::decode_utf16(units).enumerate() {
         match c {
-            Ok('\u{FEFF}') if out.is_empty() => {}
+            // Only the first code unit can be a byte order mark; a second U+FEFF is text.
+            Ok('\u{FEFF}') if i == 0 => {}
             Ok(c) => out.push(c),
             Err(_) => out.push(char::REPLACEMENT_CHARACTER),
         }

@@ -83,6 +83,20 @@ mod unit {
         assert_eq!(s.hits[0].secret, k.as_bytes());
     }
 
+    /// Found by the decode_utf16 fuzz target: a U+FEFF after the byte order mark is text,
+    /// and was dropped with it.
+    #[test]
+    fn only_the_first_code_unit_is_a_byte_order_mark() {
+        use super::decode::{Utf16, decode_utf16};
+        let le: Vec<u8> = [0xFEFF_u16, 0xFEFF, u16::from(b'n')]
+            .iter()
+            .flat_map(|u| u.to_le_bytes())
+            .collect();
+        assert_eq!(decode_utf16(&le, Utf16::Le), "\u{FEFF}n".as_bytes());
+        assert_eq!(decode_utf16(&le[2..], Utf16::Le), b"n");
+        assert_eq!(decode_utf16(&le[4..], Utf16::Le), b"n");
+    }
+
     #[test]
     fn word_boundaries_hold() {
         let m = matcher();
