@@ -37,6 +37,7 @@ for repo in "${repos[@]}"; do
   LEAKSCOPE_CMD="$bin history {repo} --format json -o {out}" \
     LEAKSCOPE_VERSION="$("$bin" --version | cut -d' ' -f2)" \
     "$peers/bench-history.sh" "$repo" "$out"
+  "$here/rule-counts.sh" "$bin"
   echo
 
   # Delta-aware scanning must report exactly what scanning every blob in full reports.

@@ -35,6 +35,7 @@ if [ "${PEERS:-1}" = 1 ]; then
   LEAKSCOPE_CMD="$bin scan {repo} --format json -o {out}" \
     LEAKSCOPE_VERSION="$("$bin" --version | cut -d' ' -f2)" \
     "$peers/bench-dir.sh" "$dir" "$root/target/bench/out-tree"
+  "$here/rule-counts.sh" "$bin"
   echo
 fi
 
