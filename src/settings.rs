@@ -252,7 +252,12 @@ impl Settings {
         } else {
             &[]
         };
-        let matcher = Matcher::with_opt_in(rules, opt_in);
+        // Jobs that read little do not repay the DFA's build time.
+        let small = !matches!(job, Job::Scan { .. } | Job::History { .. });
+        let matcher = match small {
+            true => Matcher::for_small_inputs(rules, opt_in),
+            false => Matcher::with_opt_in(rules, opt_in),
+        };
         if !custom.is_empty()
             && let Err(failures) = matcher.check_examples_of(&custom)
         {

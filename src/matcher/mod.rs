@@ -85,10 +85,21 @@ pub struct Matcher {
 impl Matcher {
     /// Builds the automaton over every enabled rule's literals: the rules of opt-in groups
     /// run only when their group is in `opt_in` (`generic`).
-    pub fn with_opt_in(mut rules: RuleSet, opt_in: &[&str]) -> Matcher {
+    pub fn with_opt_in(rules: RuleSet, opt_in: &[&str]) -> Matcher {
+        Matcher::build(rules, opt_in, false)
+    }
+
+    /// [`Matcher::with_opt_in`] for jobs that read little (a pre-commit hook, stdin, listing
+    /// rules): an automaton that builds in a third of the time and matches more slowly.
+    /// Findings are the same.
+    pub fn for_small_inputs(rules: RuleSet, opt_in: &[&str]) -> Matcher {
+        Matcher::build(rules, opt_in, true)
+    }
+
+    fn build(mut rules: RuleSet, opt_in: &[&str], small: bool) -> Matcher {
         rules.retain(|r| r.opt_in.as_deref().is_none_or(|g| opt_in.contains(&g)));
         let enabled = vec![true; rules.rules.len()];
-        let automaton = Automaton::new(&rules, &enabled);
+        let automaton = Automaton::new(&rules, &enabled, small);
         let mut paired_by = vec![Vec::new(); rules.rules.len()];
         for (ri, r) in rules.rules.iter().enumerate() {
             if let Some(p) = &r.pair

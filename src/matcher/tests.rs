@@ -83,6 +83,34 @@ mod unit {
         assert_eq!(s.hits[0].secret, k.as_bytes());
     }
 
+    /// The small-input automaton (staged, stdin) finds exactly what the DFA finds: every
+    /// rule's examples and negative examples, one by one and all in one text.
+    #[test]
+    fn small_input_automaton_finds_the_same() {
+        let rules = RuleSet::builtin().unwrap();
+        let fast = Matcher::with_opt_in(rules.clone(), &["generic"]);
+        let small = Matcher::for_small_inputs(rules.clone(), &["generic"]);
+        let mut all = String::new();
+        let mut hits = 0;
+        for r in &rules.rules {
+            let texts = r.examples.iter().map(|e| e.text.as_str());
+            let negatives = r.negative_examples.iter().map(|n| n.text());
+            for t in texts.chain(negatives) {
+                let t = crate::rules::unsplit(t);
+                let a = fast.scan(t.as_bytes()).hits;
+                assert_eq!(a, small.scan(t.as_bytes()).hits, "{}: {t}", r.id);
+                hits += a.len();
+                all.push_str(&t);
+                all.push('\n');
+            }
+        }
+        assert!(hits > 1000, "{hits} hits");
+        assert_eq!(
+            fast.scan(all.as_bytes()).hits,
+            small.scan(all.as_bytes()).hits
+        );
+    }
+
     /// Found by the decode_utf16 fuzz target: a U+FEFF after the byte order mark is text,
     /// and was dropped with it.
     #[test]

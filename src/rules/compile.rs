@@ -100,35 +100,75 @@ fn parse_error(file: &str, e: toml::de::Error) -> RuleError {
 
 /// Adds the rules of one provider file to `set`.
 pub(super) fn add_file(set: &mut RuleSet, file: &str, text: &str) -> Result<(), RuleError> {
-    let raw: RawFile = toml::from_str(text).map_err(|e| parse_error(file, e))?;
-    let provider = match set.providers.iter().position(|p| p.id == raw.provider) {
-        Some(i) => i,
-        None => {
-            set.providers.push(Provider {
-                id: raw.provider.clone(),
-                display: raw.display.clone(),
-                line_context: raw.line_context.iter().map(|s| s.to_lowercase()).collect(),
-                file_context: raw.file_context.clone(),
-                priority: raw.priority,
-                keys_page: raw.keys_page.clone(),
-                overlap: raw.overlap.clone(),
-                production_runbook: raw.production_runbook.clone(),
-            });
-            set.providers.len() - 1
-        }
+    add_files(set, &[(file, text)])
+}
+
+/// Adds the rules of several provider files, parsing and compiling them on a few threads of
+/// their own (the global thread pool is not built yet when rules load); the result is the
+/// same as adding them one by one, in order.
+pub(super) fn add_files(set: &mut RuleSet, files: &[(&str, &str)]) -> Result<(), RuleError> {
+    type Parsed = Result<(RawFile, Vec<Rule>), RuleError>;
+    let one = |(file, text): &(&str, &str)| -> Parsed {
+        let mut raw: RawFile = toml::from_str(text).map_err(|e| parse_error(file, e))?;
+        // The provider's index is set below, in file order.
+        let rules = std::mem::take(&mut raw.rule)
+            .into_iter()
+            .map(|r| compile(file, 0, r))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok((raw, rules))
     };
-    for r in raw.rule {
-        let rule = compile(file, provider, r)?;
-        if set.rules.iter().any(|x| x.id == rule.id) {
-            return Err(RuleError::Invalid {
-                file: file.into(),
-                rule: rule.id,
-                message: "duplicate rule id".into(),
-            });
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+    let chunk = files.len().div_ceil(threads).max(1);
+    let parsed: Vec<Parsed> = if threads < 2 || files.len() < 8 {
+        files.iter().map(one).collect()
+    } else {
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = files
+                .chunks(chunk)
+                .map(|part| scope.spawn(move || part.iter().map(one).collect::<Vec<_>>()))
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+                .collect()
+        })
+    };
+    let mut ids: std::collections::HashSet<String> =
+        set.rules.iter().map(|r| r.id.clone()).collect();
+    for result in parsed {
+        let (raw, rules) = result?;
+        let provider = provider_index(set, &raw);
+        for mut rule in rules {
+            rule.provider = provider;
+            if !ids.insert(rule.id.clone()) {
+                return Err(RuleError::Invalid {
+                    file: rule.file.clone(),
+                    rule: rule.id,
+                    message: "duplicate rule id".into(),
+                });
+            }
+            set.rules.push(rule);
         }
-        set.rules.push(rule);
     }
     Ok(())
+}
+
+/// The index of the file's provider in `set`, added when new.
+fn provider_index(set: &mut RuleSet, raw: &RawFile) -> usize {
+    if let Some(i) = set.providers.iter().position(|p| p.id == raw.provider) {
+        return i;
+    }
+    set.providers.push(Provider {
+        id: raw.provider.clone(),
+        display: raw.display.clone(),
+        line_context: raw.line_context.iter().map(|s| s.to_lowercase()).collect(),
+        file_context: raw.file_context.clone(),
+        priority: raw.priority,
+        keys_page: raw.keys_page.clone(),
+        overlap: raw.overlap.clone(),
+        production_runbook: raw.production_runbook.clone(),
+    });
+    set.providers.len() - 1
 }
 
 /// Adds a list of published example digests to `set`.

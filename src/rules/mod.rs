@@ -497,9 +497,7 @@ impl RuleSet {
     /// The built-in rules and published examples.
     pub fn builtin() -> Result<RuleSet, RuleError> {
         let mut set = RuleSet::empty();
-        for (file, text) in builtin::RULE_FILES {
-            set.add_file(file, text)?;
-        }
+        compile::add_files(&mut set, builtin::RULE_FILES)?;
         for (file, text) in builtin::PUBLISHED_FILES {
             set.add_published(file, text)?;
         }
