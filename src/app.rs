@@ -321,31 +321,34 @@ fn write_report(output: &Output, outcome: &Outcome, ctx: &Context<'_>) -> anyhow
 }
 
 /// Writes `bytes` to `path` through a temporary file in the same directory and a rename, so a
-/// reader never sees a half-written report. A path that exists and is not a regular file
-/// (`/dev/null`, a FIFO, `/dev/stdout`) is written in place: renaming over it would replace
-/// the device. Symbolic links are followed.
+/// reader never sees a half-written report. A path that is not a regular file (`/dev/null`, a
+/// FIFO, `/dev/stdout`, or a symbolic link to one) is written in place: renaming over it would
+/// replace the device. A symbolic link to a regular file, or to nothing, is not followed: the
+/// report replaces the link, so a link committed where a CI job writes its report (`-o
+/// leakscope.sarif` → `~/.bashrc`) cannot make leakscope overwrite what it points to.
 pub fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> io::Result<()> {
-    let target = match std::fs::canonicalize(path) {
-        Ok(real) => {
-            if !std::fs::metadata(&real)?.is_file() {
-                return std::fs::OpenOptions::new()
-                    .write(true)
-                    .open(&real)?
-                    .write_all(bytes);
-            }
-            real
+    let in_place = match std::fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => {
+            std::fs::metadata(path).is_ok_and(|t| !t.is_file() && !t.is_dir())
         }
-        Err(e) if e.kind() == io::ErrorKind::NotFound => path.to_path_buf(),
+        Ok(m) => !m.is_file(),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => false,
         Err(e) => return Err(e),
     };
-    let dir = match target.parent() {
+    if in_place {
+        return std::fs::OpenOptions::new()
+            .write(true)
+            .open(path)?
+            .write_all(bytes);
+    }
+    let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => std::path::Path::new("."),
     };
     let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
     tmp.write_all(bytes)?;
     tmp.as_file().sync_all()?;
-    tmp.persist(&target).map_err(|e| e.error)?;
+    tmp.persist(path).map_err(|e| e.error)?;
     Ok(())
 }
 
@@ -357,7 +360,8 @@ fn print_notifications(outcome: &Outcome, quiet: bool) {
         if quiet && n.level() != Level::Error {
             continue;
         }
-        let _ = writeln!(err, "leakscope: {}: {}", n.level().as_str(), n.message);
+        let message = crate::report::words::escape_controls(&n.message);
+        let _ = writeln!(err, "leakscope: {}: {message}", n.level().as_str());
     }
 }
 

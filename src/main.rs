@@ -1,7 +1,7 @@
 //! The `leakscope` binary: parse arguments, run, map the result to an exit code.
 
 use clap::Parser;
-use leakscope::{app, cli::Cli, settings::Settings};
+use leakscope::{app, cli::Cli, report::words::escape_controls, settings::Settings};
 
 fn main() {
     let cli = Cli::parse();
@@ -9,7 +9,11 @@ fn main() {
         Ok(code) => code,
         Err(e) if app::is_broken_pipe(&e) => app::EXIT_CLEAN,
         Err(e) => {
-            eprintln!("leakscope: error: {e:#}");
+            // Errors can quote a repository's names: control characters escaped, and every
+            // line after the first indented, so none can pass for a line of its own.
+            let text = format!("{e:#}");
+            let lines: Vec<_> = text.split('\n').map(escape_controls).collect();
+            eprintln!("leakscope: error: {}", lines.join("\n  "));
             app::EXIT_ERROR
         }
     };

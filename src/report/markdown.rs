@@ -6,7 +6,7 @@
 
 use super::Context;
 use super::text::short_ref;
-use super::words::short_commit as short;
+use super::words::{self, short_commit as short};
 use crate::finding::Finding;
 use crate::outcome::{Level, Outcome};
 use crate::plan::{PlanSecret, Together};
@@ -51,11 +51,11 @@ impl<'a> Secret<'a> {
 }
 
 fn cell(s: &str) -> String {
-    s.replace('|', "\\|").replace('\n', " ")
+    words::escape_controls(s).replace('|', "\\|")
 }
 
 fn code(s: &str) -> String {
-    format!("`{}`", s.replace('`', "'"))
+    format!("`{}`", words::escape_controls(s).replace('`', "'"))
 }
 
 fn day(d: &str) -> &str {

@@ -67,7 +67,7 @@ fn write_finding(out: &mut dyn WriteColor, f: &Finding, ctx: &Context<'_>) -> io
         &bold(),
         &format!(
             "{}:{}:{}",
-            f.display_path(),
+            words::term_path(&f.display_path()),
             f.location.line,
             f.location.column
         ),
@@ -79,7 +79,7 @@ fn write_finding(out: &mut dyn WriteColor, f: &Finding, ctx: &Context<'_>) -> io
 }
 
 fn write_body(out: &mut dyn WriteColor, f: &Finding, ctx: &Context<'_>) -> io::Result<()> {
-    writeln!(out, "  {}", words::message(f))?;
+    writeln!(out, "  {}", words::escape_controls(&words::message(f)))?;
     if let Some(v) = &f.verification {
         let mut c = ColorSpec::new();
         c.set_bold(v.liveness == crate::vocab::Liveness::Live);
@@ -94,7 +94,7 @@ fn write_body(out: &mut dyn WriteColor, f: &Finding, ctx: &Context<'_>) -> io::R
     }
     if let Some(s) = shown_snippet(f, ctx) {
         styled(out, &dim(), "  | ")?;
-        writeln!(out, "{}", s.trim())?;
+        writeln!(out, "{}", words::escape_controls(s.trim()))?;
     }
     if f.only_proposed() {
         let mut c = ColorSpec::new();
@@ -109,7 +109,7 @@ fn write_body(out: &mut dyn WriteColor, f: &Finding, ctx: &Context<'_>) -> io::R
         let mut c = ColorSpec::new();
         c.set_fg(Some(Color::Yellow));
         styled(out, &c, &format!("  warning[{}]", w.code()))?;
-        writeln!(out, ": {}", words::warning(w))?;
+        writeln!(out, ": {}", words::escape_controls(&words::warning(w)))?;
     }
     if f.verdict != Verdict::PublicSafe || !f.warnings.is_empty() {
         styled(
@@ -138,7 +138,7 @@ fn write_by_secret(
     }
     for fs in groups.values() {
         let f = fs[0];
-        styled(out, &bold(), shown_secret(f, ctx))?;
+        styled(out, &bold(), &words::term_path(shown_secret(f, ctx)))?;
         write!(out, ", {}", f.rule_name)?;
         if f.environment != crate::vocab::Environment::Unknown {
             write!(out, ", {}", f.environment)?;
@@ -150,8 +150,8 @@ fn write_by_secret(
             writeln!(
                 out,
                 "  {}, by {} on {}",
-                words::where_now(p),
-                p.author.as_deref().unwrap_or("unknown"),
+                words::escape_controls(&words::where_now(p)),
+                words::escape_controls(p.author.as_deref().unwrap_or("unknown")),
                 p.date.as_deref().map_or("", |d| &d[..d.len().min(10)])
             )?;
         } else if let Some(p) = &f.provenance {
@@ -159,11 +159,11 @@ fn write_by_secret(
                 .commit
                 .as_deref()
                 .map_or("(no commit)", |c| &c[..c.len().min(7)]);
-            let who = p.author.as_deref().unwrap_or("unknown");
+            let who = words::escape_controls(p.author.as_deref().unwrap_or("unknown"));
             let when = p.date.as_deref().map_or("", |d| &d[..d.len().min(10)]);
             let entered = fs
                 .iter()
-                .map(|f| f.display_path().into_owned())
+                .map(|f| words::term_path(&f.display_path()).into_owned())
                 .collect::<Vec<_>>()
                 .join(", ");
             write!(
@@ -171,9 +171,10 @@ fn write_by_secret(
                 "  introduced in {short} by {who} on {when} in {entered}"
             )?;
             writeln!(out)?;
-            writeln!(out, "  {}", words::where_now(p))?;
+            writeln!(out, "  {}", words::escape_controls(&words::where_now(p)))?;
             if p.paths.len() > fs.len() {
-                writeln!(out, "  all paths: {}", p.paths.join(", "))?;
+                let all: Vec<_> = p.paths.iter().map(|p| words::term_path(p)).collect();
+                writeln!(out, "  all paths: {}", all.join(", "))?;
             }
         }
         write_body(out, f, ctx)?;

@@ -226,6 +226,50 @@ pub fn iso_date(secs: i64) -> String {
     format!("{y:04}-{m:02}-{d:02}")
 }
 
+/// `s` with its control characters C-escaped as git quotes paths (`\n`, `\t`, `\033`, …),
+/// so that text from a repository (paths, names, lines) cannot move the terminal's cursor,
+/// change its colours or start a line of its own. Borrowed when there is nothing to escape.
+pub fn escape_controls(s: &str) -> std::borrow::Cow<'_, str> {
+    let special = |c: char| c.is_control();
+    if !s.chars().any(special) {
+        return s.into();
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            '\x07' => out.push_str("\\a"),
+            '\x08' => out.push_str("\\b"),
+            '\x0b' => out.push_str("\\v"),
+            '\x0c' => out.push_str("\\f"),
+            c if special(c) => {
+                let mut buf = [0u8; 4];
+                for b in c.encode_utf8(&mut buf).bytes() {
+                    out.push_str(&format!("\\{b:03o}"));
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out.into()
+}
+
+/// A path (or name) for the terminal: control characters escaped and the whole quoted, as
+/// git quotes such paths (`"a\nb"`), and a path starting with `:` shown as `./:…`, so that no
+/// line of output starts with `::` (a GitHub Actions workflow command).
+pub fn term_path(s: &str) -> std::borrow::Cow<'_, str> {
+    let escaped = escape_controls(s);
+    if let std::borrow::Cow::Owned(e) = escaped {
+        return format!("\"{}\"", e.replace('"', "\\\"")).into();
+    }
+    if s.starts_with(':') {
+        return format!("./{s}").into();
+    }
+    s.into()
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

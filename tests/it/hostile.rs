@@ -168,3 +168,99 @@ fn threads_are_clamped_and_closed_pipes_are_handled() {
     assert!(!err.contains("panicked"), "{err}");
     assert_ne!(out.status.code(), Some(101), "{err}");
 }
+
+/// A committed path that tries to start a GitHub Actions workflow command (`\n::error …::`)
+/// or to move the terminal's cursor: every report finds the key, JSON keeps the path exact,
+/// text and Markdown show it escaped, and no line of stdout or stderr starts with `::`.
+#[test]
+fn untrusted_names_are_escaped_and_start_no_line() {
+    let r = Repo::new();
+    let hostile = "a\n::error title=x::b\x1b[2Jc.env";
+    let colon = "::warning::d.env";
+    r.write(
+        hostile,
+        format!("STRIPE_SECRET_KEY={}\n", keys::stripe_live(71)),
+    );
+    r.write(colon, format!("RESEND_API_KEY={}\n", keys::resend(72)));
+    r.commit("hostile names");
+    let (code, report) = r.json(&["history"]);
+    assert_eq!(code, 1);
+    let mut paths: Vec<&str> = findings(&report)
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    paths.sort_unstable();
+    assert_eq!(paths, [colon, hostile], "JSON keeps the paths exact");
+    for args in [
+        &["history"][..],
+        &["history", "--format", "markdown"],
+        &["scan", "."],
+        &["scan", ".", "--format", "markdown"],
+    ] {
+        let (code, out, err) = run_bounded(r.path(), args);
+        assert_eq!(code, 1, "{args:?}: {err}");
+        for line in out.lines().chain(err.lines()) {
+            assert!(
+                !line.starts_with("::"),
+                "{args:?}: a line starts with `::`: {line:?}"
+            );
+            assert!(
+                !line.contains('\x1b'),
+                "{args:?}: an escape reaches the terminal: {line:?}"
+            );
+        }
+        assert!(
+            out.contains("a\\n::error title=x::b\\033[2Jc.env"),
+            "{args:?}: the path is shown escaped:\n{out}"
+        );
+        assert!(out.contains("::warning::d.env"), "{args:?}:\n{out}");
+    }
+    let (_, text, _) = run_bounded(r.path(), &["scan", "."]);
+    assert!(
+        text.contains("\"a\\n::error title=x::b\\033[2Jc.env\":1:19"),
+        "{text}"
+    );
+    assert!(text.contains("./::warning::d.env:1:16"), "{text}");
+}
+
+/// A symbolic link committed where CI writes its report is replaced, never written through;
+/// `/dev/stdout` (a link to a pipe here) is still written in place.
+#[test]
+fn output_does_not_follow_a_link_to_a_file() {
+    let r = Repo::new();
+    let outside = tempfile::tempdir().unwrap();
+    let precious = outside.path().join("precious.txt");
+    std::fs::write(&precious, "keep me\n").unwrap();
+    r.write("app.env", format!("RESEND_API_KEY={}\n", keys::resend(73)));
+    std::os::unix::fs::symlink(&precious, r.path().join("leakscope.sarif")).unwrap();
+    std::os::unix::fs::symlink(outside.path().join("absent"), r.path().join("report.json"))
+        .unwrap();
+    r.commit("a link where the report goes");
+    let (code, _, err) = run_bounded(
+        r.path(),
+        &["history", "-f", "sarif", "-o", "leakscope.sarif"],
+    );
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(std::fs::read_to_string(&precious).unwrap(), "keep me\n");
+    let written = r.path().join("leakscope.sarif");
+    assert!(
+        std::fs::symlink_metadata(&written).unwrap().is_file(),
+        "the link is replaced"
+    );
+    let sarif: Value = serde_json::from_str(&std::fs::read_to_string(&written).unwrap()).unwrap();
+    assert_eq!(sarif["runs"][0]["results"].as_array().unwrap().len(), 1);
+    // A dangling link: the report replaces it, nothing appears where it pointed.
+    let (code, _, err) = run_bounded(r.path(), &["history", "-f", "json", "-o", "report.json"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(!outside.path().join("absent").exists());
+    assert!(
+        std::fs::symlink_metadata(r.path().join("report.json"))
+            .unwrap()
+            .is_file()
+    );
+    // /dev/stdout is a link to the pipe the test reads.
+    let (code, out, err) = run_bounded(r.path(), &["history", "-f", "json", "-o", "/dev/stdout"]);
+    assert_eq!(code, 1, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(findings(&v).len(), 1);
+}
