@@ -264,3 +264,100 @@ fn output_does_not_follow_a_link_to_a_file() {
     let v: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(findings(&v).len(), 1);
 }
+
+/// A bad line in `objects/info/alternates` is named with its line number; the objects the
+/// other lines lend are still scanned, and the scan exits 2.
+#[test]
+fn a_bad_alternates_line_is_reported_and_the_rest_scanned() {
+    let lender = Repo::new();
+    lender.write("a.env", format!("RESEND_API_KEY={}\n", keys::resend(74)));
+    lender.commit("lend");
+    let dir = tempfile::tempdir().unwrap();
+    let borrower = dir.path().join("b");
+    git(
+        dir.path(),
+        &[
+            "clone",
+            "-q",
+            "--shared",
+            lender.path().to_str().unwrap(),
+            "b",
+        ],
+    );
+    let file = borrower.join(".git/objects/info/alternates");
+    let good = std::fs::read_to_string(&file).unwrap();
+    assert!(!good.is_empty(), "a shared clone borrows its objects");
+    std::fs::write(&file, format!("# lenders\n/nonexistent/objects\n{good}")).unwrap();
+    let (code, v) = run_json(&borrower, &["history"]);
+    assert_eq!(code, 2, "{v}");
+    assert_eq!(
+        findings(&v).len(),
+        1,
+        "the lender's objects are scanned: {v}"
+    );
+    let alt: Vec<&Value> = v["notifications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["code"] == "alternates")
+        .collect();
+    assert_eq!(alt.len(), 1, "{v}");
+    assert!(
+        alt[0]["subject"]
+            .as_str()
+            .unwrap()
+            .ends_with("info/alternates:2")
+    );
+    assert!(
+        alt[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("/nonexistent/objects")
+    );
+}
+
+/// A tree entry whose mode says tree but which names a blob: named as the wrong type, by
+/// history and by the gate, not called missing.
+#[test]
+fn objects_of_the_wrong_type_are_named_as_such() {
+    let r = Repo::new();
+    r.write("f.txt", "hello\n");
+    r.commit("base");
+    let blob = git(r.path(), &["rev-parse", "HEAD:f.txt"])
+        .trim()
+        .to_string();
+    let mut raw = b"40000 dir\0".to_vec();
+    let id: Vec<u8> = (0..20)
+        .map(|i| u8::from_str_radix(&blob[2 * i..2 * i + 2], 16).unwrap())
+        .collect();
+    raw.extend_from_slice(&id);
+    raw.extend_from_slice(b"100644 f.txt\0");
+    raw.extend_from_slice(&id);
+    std::fs::write(r.path().join("tree.bin"), &raw).unwrap();
+    let tree = git(
+        r.path(),
+        &["hash-object", "-t", "tree", "--literally", "-w", "tree.bin"],
+    );
+    std::fs::remove_file(r.path().join("tree.bin")).unwrap();
+    let commit = git_at(
+        r.path(),
+        &["commit-tree", tree.trim(), "-p", "HEAD", "-m", "bad"],
+        "2025-03-05T10:00:00Z",
+    );
+    git(r.path(), &["update-ref", "refs/heads/bad", commit.trim()]);
+    for args in [&["history"][..], &["history", "--range", "main..bad"]] {
+        let (code, v) = r.json(args);
+        assert_eq!(code, 2, "{args:?}: {v}");
+        let codes = codes(&v);
+        assert!(codes.contains(&"wrong-type".to_string()), "{args:?}: {v}");
+        assert!(
+            !codes.contains(&"missing-object".to_string()),
+            "{args:?}: {v}"
+        );
+        let text = v["notifications"].to_string();
+        assert!(
+            text.contains(&blob) && text.contains("blob"),
+            "{args:?}: {v}"
+        );
+    }
+}

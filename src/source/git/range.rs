@@ -143,8 +143,12 @@ pub fn scan(
         for pt in &sides {
             let mut out = Vec::new();
             if let Err(e) = changes(repo, pt.as_ref(), &tree.detach(), &mut out, &mut gitlinks) {
+                let code = match e {
+                    GitError::WrongType { .. } => Code::WrongType,
+                    _ => Code::CorruptObject,
+                };
                 outcome.notify(
-                    Code::CorruptObject,
+                    code,
                     Some(info.id.to_string()),
                     format!("commit {}: {e}", info.id),
                 );

@@ -120,11 +120,23 @@ pub(super) fn report_missing_entries(
         );
     } else {
         for id in listed {
-            outcome.notify(
-                Code::MissingObject,
-                Some(id.to_string()),
-                format!("object {id} is named by a tree but is not in the repository: it was not scanned"),
-            );
+            // In the database under another type (a tree entry whose mode says tree naming a
+            // blob): say so, rather than call it missing.
+            match repo.find_header(id) {
+                Ok(h) => outcome.notify(
+                    Code::WrongType,
+                    Some(id.to_string()),
+                    format!(
+                        "object {id} is named by a tree with a mode that does not match it: it is a {}; the entry was not followed",
+                        h.kind()
+                    ),
+                ),
+                Err(_) => outcome.notify(
+                    Code::MissingObject,
+                    Some(id.to_string()),
+                    format!("object {id} is named by a tree but is not in the repository: it was not scanned"),
+                ),
+            }
         }
     }
 }

@@ -101,15 +101,7 @@ impl Database {
         };
         let objects_dir = repo.objects.store_ref().path().to_path_buf();
         let mut dirs = vec![objects_dir.clone()];
-        let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-        match gix::odb::alternate::resolve(objects_dir, &cwd) {
-            Ok(alts) => dirs.extend(alts),
-            Err(e) => db.problem(
-                Code::Alternates,
-                None,
-                format!("cannot read alternates: {e}"),
-            ),
-        }
+        db.alternates(&mut dirs);
         for dir in &dirs {
             db.add_packs(&dir.join("pack"));
         }
@@ -124,6 +116,85 @@ impl Database {
             }
         }
         db
+    }
+
+    /// Adds the object directories named by `objects/info/alternates`, line by line and
+    /// recursively (as git does, at most five deep): a line naming no directory is reported
+    /// and the others are still read.
+    fn alternates(&mut self, dirs: &mut Vec<PathBuf>) {
+        const DEPTH: usize = 5;
+        let mut next = 0;
+        let mut depth = vec![0usize];
+        while next < dirs.len() {
+            let dir = dirs[next].clone();
+            let level = depth[next];
+            next += 1;
+            let file = dir.join("info").join("alternates");
+            let text = match std::fs::read(&file) {
+                Ok(t) => t,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(e) => {
+                    let shown = file.display().to_string();
+                    self.problem(
+                        Code::Alternates,
+                        Some(shown.clone()),
+                        format!("cannot read {shown}: {e}"),
+                    );
+                    continue;
+                }
+            };
+            for (n, line) in text.split(|&b| b == b'\n').enumerate() {
+                let line = line.strip_suffix(b"\r").unwrap_or(line);
+                if line.is_empty() || line.starts_with(b"#") {
+                    continue;
+                }
+                let shown = format!("{}:{}", file.display(), n + 1);
+                let Ok(text) = std::str::from_utf8(line) else {
+                    self.problem(
+                        Code::Alternates,
+                        Some(shown.clone()),
+                        format!("{shown}: not a path (invalid UTF-8): skipped"),
+                    );
+                    continue;
+                };
+                if text.starts_with('"') {
+                    self.problem(
+                        Code::Alternates,
+                        Some(shown.clone()),
+                        format!("{shown}: quoted paths are not supported: skipped"),
+                    );
+                    continue;
+                }
+                let path = dir.join(text);
+                let real = match std::fs::canonicalize(&path) {
+                    Ok(p) if p.is_dir() => p,
+                    _ => {
+                        self.problem(
+                            Code::Alternates,
+                            Some(shown.clone()),
+                            format!("{shown}: {text} is not an object directory: its objects were not scanned"),
+                        );
+                        continue;
+                    }
+                };
+                if dirs
+                    .iter()
+                    .any(|d| std::fs::canonicalize(d).is_ok_and(|d| d == real))
+                {
+                    continue;
+                }
+                if level + 1 > DEPTH {
+                    self.problem(
+                        Code::Alternates,
+                        Some(shown.clone()),
+                        format!("{shown}: alternates nest deeper than {DEPTH}: skipped"),
+                    );
+                    continue;
+                }
+                dirs.push(real);
+                depth.push(level + 1);
+            }
+        }
     }
 
     fn problem(&mut self, code: Code, subject: Option<String>, message: String) {
