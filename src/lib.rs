@@ -32,3 +32,4 @@ pub mod testing;
 pub mod units;
 pub mod verify;
 pub mod vocab;
+pub mod work;

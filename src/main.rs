@@ -17,5 +17,8 @@ fn main() {
             app::EXIT_ERROR
         }
     };
+    if std::env::var_os("LEAKSCOPE_WORK").is_some() {
+        eprintln!("leakscope: work: {}", leakscope::work::report());
+    }
     std::process::exit(code);
 }

@@ -92,6 +92,7 @@ impl<'a> Cursor<'a> {
     fn advance(&mut self, to: usize) -> (usize, usize) {
         let to = to.min(self.text.len()).max(self.pos);
         let span = &self.text[self.pos..to];
+        crate::work::add(&crate::work::LINE_BYTES, span.len());
         match memchr::memrchr(b'\n', span) {
             Some(last) => {
                 self.line += memchr::memchr_iter(b'\n', span).count();
@@ -108,7 +109,10 @@ impl<'a> Cursor<'a> {
     /// The current line's byte range, without its line ending.
     fn line_bounds(&mut self) -> (usize, usize) {
         let end = *self.line_end.get_or_insert_with(|| {
-            memchr::memchr(b'\n', &self.text[self.pos..]).map_or(self.text.len(), |i| self.pos + i)
+            let end = memchr::memchr(b'\n', &self.text[self.pos..])
+                .map_or(self.text.len(), |i| self.pos + i);
+            crate::work::add(&crate::work::LINE_BYTES, end - self.pos);
+            end
         });
         let end = if end > self.line_start && self.text[end - 1] == b'\r' {
             end - 1

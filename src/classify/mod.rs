@@ -127,6 +127,7 @@ pub fn classify(rules: &RuleSet, analysis: &Analysis, origin: Origin<'_>) -> Vec
     if hits.is_empty() {
         return Vec::new();
     }
+    crate::work::add(&crate::work::CLASSIFICATIONS, hits.len());
     let facts = &analysis.facts;
     let bundle = context::is_bundle(origin.path, facts.minified);
     let prod = context::is_production_path(origin.path);

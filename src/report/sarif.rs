@@ -20,8 +20,10 @@ pub const FINGERPRINT_KEY: &str = "leakscope/v2";
 /// GitHub code scanning's limit on results per run: the most severe are kept.
 pub const MAX_RESULTS: usize = 25_000;
 
-/// GitHub code scanning's limit on locations per result.
-pub const MAX_LOCATIONS: usize = 1_000;
+/// Related locations per result: the other places a secret entered. The result's properties
+/// list every path (up to 100); a few related locations are what a viewer shows, and with
+/// thousands of copies of a key, a hundred per result made the log gigabytes.
+pub const MAX_RELATED: usize = 10;
 
 /// The SARIF level of a severity.
 pub fn level(severity: Severity) -> sarif::ResultLevel {
@@ -319,7 +321,7 @@ pub fn write(out: &mut dyn Write, outcome: &Outcome, ctx: &Context<'_>) -> io::R
                     .iter()
                     .flat_map(|(c, paths)| paths.iter().map(move |path| (c, path)))
                     .filter(|(c, path)| !(Some(*c) == p.commit.as_ref() && **path == f.path))
-                    .take(MAX_LOCATIONS)
+                    .take(MAX_RELATED)
                     .enumerate()
                     .map(|(i, (c, path))| {
                         let mut l = sarif::Location::builder()

@@ -7,6 +7,7 @@ mod docs;
 mod families;
 mod faults;
 mod gate;
+mod growth;
 mod history;
 mod hostile;
 mod misses;

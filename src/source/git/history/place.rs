@@ -59,6 +59,7 @@ impl Placer<'_> {
             Some(c) => signature(self.repo, &commits.ids[c as usize]),
             None => (None, None, None),
         };
+        crate::work::add(&crate::work::PATH_ENTRIES, trail.paths.len());
         let mut paths: BTreeSet<&str> = trail.paths.iter().map(|&p| index.path(p)).collect();
         let mut refs = trail.refs.clone();
         let mut tips = trail.at_tips.clone();
@@ -115,6 +116,13 @@ impl Placer<'_> {
         provenance: &Provenance,
     ) -> Option<Finding> {
         let secret = self.secrets[x as usize].as_bytes();
+        let written = provenance.paths.len()
+            + provenance
+                .commits
+                .iter()
+                .map(|(_, p)| p.len())
+                .sum::<usize>();
+        crate::work::add(&crate::work::PATH_ENTRIES, written);
         let key = (blob, path.to_string());
         let mut classified = self.classified.borrow_mut();
         if !classified.contains_key(&key) {
