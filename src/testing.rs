@@ -28,7 +28,7 @@ pub fn matcher() -> &'static Matcher {
 pub mod keys {
     const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
-    /// `len` pseudo-random alphanumerics from `seed` (the LCG of `tests/it/common.rs`).
+    /// `len` pseudo-random alphanumerics from `seed` (a fixed LCG; the integration tests use it too).
     pub fn body(seed: u64, len: usize) -> String {
         let mut x = seed
             .wrapping_mul(6364136223846793005)
@@ -294,7 +294,8 @@ pub fn check_unescape(text: &str, choices: &[u8]) -> Result<(), String> {
     }
 }
 
-fn encode_varint(mut v: u64, out: &mut Vec<u8>) {
+/// Appends `v` as a git delta header varint (seven bits a byte, low first).
+pub(crate) fn encode_varint(mut v: u64, out: &mut Vec<u8>) {
     loop {
         let b = (v & 0x7f) as u8;
         v >>= 7;

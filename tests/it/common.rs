@@ -177,27 +177,9 @@ pub fn write(dir: &Path, rel: &str, text: impl AsRef<[u8]>) {
 
 /// Fake keys for tests, assembled at run time so no source file holds one whole.
 pub mod keys {
-    const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    // The generator the fuzz targets and property tests use: one LCG, one set of shapes.
+    pub use leakscope::testing::keys::{body, resend, stripe_live};
 
-    /// `len` pseudo-random alphanumerics from `seed` (a fixed LCG: the same seed, the same text).
-    pub fn body(seed: u64, len: usize) -> String {
-        let mut x = seed
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (0..len)
-            .map(|_| {
-                x = x
-                    .wrapping_mul(6364136223846793005)
-                    .wrapping_add(1442695040888963407);
-                ALNUM[((x >> 33) % ALNUM.len() as u64) as usize] as char
-            })
-            .collect()
-    }
-
-    /// A Stripe live secret key (current shape: 99 characters beginning `51`).
-    pub fn stripe_live(seed: u64) -> String {
-        ["sk_", "live_51", &body(seed, 97)].concat()
-    }
     /// A Stripe test secret key (legacy 24-character shape).
     pub fn stripe_test_legacy(seed: u64) -> String {
         ["sk_", "test_", &body(seed, 24)].concat()
@@ -205,10 +187,6 @@ pub mod keys {
     /// A Stripe live publishable key.
     pub fn stripe_pk_live(seed: u64) -> String {
         ["pk_", "live_51", &body(seed, 97)].concat()
-    }
-    /// A Resend API key.
-    pub fn resend(seed: u64) -> String {
-        ["re_", &body(seed, 8), "_", &body(seed + 1, 24)].concat()
     }
 }
 

@@ -186,18 +186,7 @@ impl Iterator for Ops<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn encode_varint(mut v: u64, out: &mut Vec<u8>) {
-        loop {
-            let b = (v & 0x7f) as u8;
-            v >>= 7;
-            if v == 0 {
-                out.push(b);
-                return;
-            }
-            out.push(b | 0x80);
-        }
-    }
+    use crate::testing::encode_varint;
 
     #[test]
     fn applies_copies_and_inserts() {
