@@ -86,7 +86,9 @@ codes! {
     /// An object of another type than what names it (a tree entry, a commit's tree).
     WrongType = "wrong-type", Error;
     /// More paths than provenance follows: the rest were not placed.
-    TooManyPaths = "too-many-paths", Warning;
+    TooManyPaths = "too-many-paths", Error;
+    /// Trees nested deeper than git allows (2,048): what lies below was not placed.
+    TooDeep = "too-deep", Error;
     /// A range changes the configuration or baseline it is judged by.
     ConfigChanged = "config-changed", Warning;
     /// An object deltified from one too large to reconstruct: not scanned.

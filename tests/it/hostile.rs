@@ -361,3 +361,72 @@ fn objects_of_the_wrong_type_are_named_as_such() {
         );
     }
 }
+
+/// Writes trees with gix: `levels` trees, each holding the one below under every name in
+/// `names`, the lowest holding `k.env` with a key. Returns a commit on `main`.
+fn nested_trees(r: &Repo, names: &[&str], levels: usize, key: &str) {
+    use gix::objs::tree::{Entry, EntryKind};
+    let repo = gix::open(r.path()).unwrap();
+    let blob = repo
+        .write_blob(format!("RESEND_API_KEY={key}\n"))
+        .unwrap()
+        .detach();
+    let entry = |name: &str, kind: EntryKind, oid| Entry {
+        mode: kind.into(),
+        filename: name.into(),
+        oid,
+    };
+    let mut tree = repo
+        .write_object(gix::objs::Tree {
+            entries: vec![entry("k.env", EntryKind::Blob, blob)],
+        })
+        .unwrap()
+        .detach();
+    for _ in 0..levels {
+        let entries = names
+            .iter()
+            .map(|n| entry(n, EntryKind::Tree, tree))
+            .collect();
+        tree = repo
+            .write_object(gix::objs::Tree { entries })
+            .unwrap()
+            .detach();
+    }
+    let commit = git_at(
+        r.path(),
+        &["commit-tree", &tree.to_string(), "-m", "nested"],
+        "2025-03-02T10:00:00Z",
+    );
+    git(r.path(), &["update-ref", "refs/heads/main", commit.trim()]);
+}
+
+/// Trees nested past git's limit of 2,048, and trees that hold one subtree twice, forty deep
+/// (2^40 paths): history stops at the limits with an error (exit 2) instead of exhausting
+/// the stack or memory, and the key is still reported, by blob.
+#[test]
+fn deep_and_self_multiplying_trees_are_bounded_and_lose_no_key() {
+    for (names, levels, code) in [
+        (&["d"][..], 3000, "too-deep"),
+        (&["a", "b"], 40, "too-many-paths"),
+    ] {
+        let r = Repo::new();
+        nested_trees(&r, names, levels, &keys::resend(75));
+        let (exit, v) = r.json(&["history"]);
+        assert_eq!(exit, 2, "{code}: {v}");
+        assert!(codes(&v).contains(&code.to_string()), "{code}: {v}");
+        let f = findings(&v);
+        assert_eq!(f.len(), 1, "{code}: the key is not lost: {v}");
+        assert_eq!(f[0]["ruleId"], "resend-api-key");
+        assert!(
+            f[0]["path"].as_str().unwrap().starts_with(".git/objects/"),
+            "{code}: {v}"
+        );
+    }
+    // Within the limit, the path is whole.
+    let r = Repo::new();
+    nested_trees(&r, &["d"], 2000, &keys::resend(76));
+    let (exit, v) = r.json(&["history"]);
+    assert_eq!(exit, 1, "{v}");
+    let path = findings(&v)[0]["path"].as_str().unwrap().to_string();
+    assert_eq!(path.matches('/').count(), 2000, "d/…/d/k.env");
+}

@@ -6,6 +6,7 @@
 //! graph is walked once in topological order: a commit introduces a secret when its tree holds
 //! the secret and none of its parents' trees does.
 
+use super::diff::MAX_TREE_DEPTH;
 use gix::ObjectId;
 use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap, HashSet};
 use std::sync::Arc;
@@ -67,8 +68,19 @@ pub struct TreeIndex {
     down: HashMap<u32, Vec<(u32, u32)>>,
     memo: HashMap<u32, Entries>,
     paths: Vec<String>,
+    /// Components of each path (`a/b/c`: 3).
+    depths: Vec<u16>,
     path_ix: HashMap<String, PathId>,
+    /// Some entry lies deeper than git's limit of nested trees and was left out.
+    pub too_deep: bool,
+    /// The trees spell more paths than [`MAX_PATHS`] (trees that share subtrees multiply
+    /// them); the rest were left out.
+    pub too_many: bool,
 }
+
+/// Paths of interest one history may spell out: beyond this a hostile repository (a tree
+/// holding the same subtree twice, nested forty deep) would spell trillions.
+pub const MAX_PATHS: usize = 2_000_000;
 
 impl TreeIndex {
     /// Merges the records of the tree-indexing workers. `ids` lists every tree.
@@ -160,7 +172,10 @@ impl TreeIndex {
             down,
             memo: HashMap::new(),
             paths: Vec::new(),
+            depths: Vec::new(),
             path_ix: HashMap::new(),
+            too_deep: false,
+            too_many: false,
         }
     }
 
@@ -169,13 +184,14 @@ impl TreeIndex {
         &self.paths[id as usize]
     }
 
-    /// Interns a full path.
-    pub fn intern(&mut self, path: &str) -> PathId {
+    /// Interns a path of `depth` components.
+    fn intern(&mut self, path: &str, depth: u16) -> PathId {
         if let Some(&i) = self.path_ix.get(path) {
             return i;
         }
         let i = self.paths.len() as PathId;
         self.paths.push(path.to_string());
+        self.depths.push(depth);
         self.path_ix.insert(path.to_string(), i);
         i
     }
@@ -196,30 +212,58 @@ impl TreeIndex {
 
     /// Every (path, object, kind) of interest under tree `t`, paths relative to `t`.
     pub fn entries(&mut self, t: u32) -> Entries {
+        self.entries_at(t, 0).0
+    }
+
+    /// [`TreeIndex::entries`] for a tree `level` trees below the one asked about: nothing
+    /// below git's depth limit, and no path past [`MAX_PATHS`]. A result cut short by either
+    /// (the bool) is not remembered, since the same tree nearer the top would give more.
+    fn entries_at(&mut self, t: u32, level: usize) -> (Entries, bool) {
         if let Some(v) = self.memo.get(&t) {
-            return v.clone();
+            return (v.clone(), false);
         }
+        let mut cut = false;
         let mut out: Vec<(PathId, ObjectId, Special)> = Vec::new();
         if let Some(d) = self.direct.get(&t).cloned() {
             for (nm, id, s) in d {
                 let path = self.name(nm);
-                out.push((self.intern(&path), id, s));
+                out.push((self.intern(&path, 1), id, s));
             }
         }
         if let Some(children) = self.down.get(&t).cloned() {
-            for (nm, c) in children {
-                let prefix = self.name(nm);
-                for (p, id, s) in self.entries(c).iter() {
-                    let full = format!("{prefix}/{}", self.paths[*p as usize]);
-                    out.push((self.intern(&full), *id, *s));
+            if level + 1 >= MAX_TREE_DEPTH {
+                self.too_deep = true;
+                cut = true;
+            } else {
+                for (nm, c) in children {
+                    let prefix = self.name(nm);
+                    let (sub, sub_cut) = self.entries_at(c, level + 1);
+                    cut |= sub_cut;
+                    for (p, id, s) in sub.iter() {
+                        let depth = self.depths[*p as usize] + 1;
+                        if usize::from(depth) > MAX_TREE_DEPTH {
+                            self.too_deep = true;
+                            cut = true;
+                            continue;
+                        }
+                        if self.paths.len() >= MAX_PATHS {
+                            self.too_many = true;
+                            cut = true;
+                            break;
+                        }
+                        let full = format!("{prefix}/{}", self.paths[*p as usize]);
+                        out.push((self.intern(&full, depth), *id, *s));
+                    }
                 }
             }
         }
         out.sort_unstable();
         out.dedup();
         let arc: Entries = out.into();
-        self.memo.insert(t, arc.clone());
-        arc
+        if !cut {
+            self.memo.insert(t, arc.clone());
+        }
+        (arc, cut)
     }
 
     /// Every (path, object, kind) of interest under the tree with id `tree`; empty when the

@@ -437,6 +437,27 @@ fn provenance(
             }
         }
     }
+    let cut = index.too_deep || index.too_many;
+    if index.too_deep {
+        outcome.notify(
+            Code::TooDeep,
+            None,
+            format!(
+                "trees nest deeper than {} levels (git's limit): keys below are reported by blob, without their paths",
+                crate::source::git::diff::MAX_TREE_DEPTH
+            ),
+        );
+    }
+    if index.too_many {
+        outcome.notify(
+            Code::TooManyPaths,
+            None,
+            format!(
+                "the trees spell more than {} paths of interest (subtrees held many times over): keys left out are reported by blob, without their paths",
+                super::graph::MAX_PATHS
+            ),
+        );
+    }
 
     complete::report_specials(&index, &specials, &found.lfs, &found.skipped, outcome);
 
@@ -475,8 +496,9 @@ fn provenance(
         let prov = placer.provenance(*x, &trail);
         findings.extend(placer.finding(*x, *blob, path, &prov));
     }
-    // Blobs in no commit (only with --unreachable).
-    if unreachable {
+    // Blobs in no commit (only with --unreachable), and, when the trees were cut short,
+    // every secret that could not be placed: reported by blob rather than lost.
+    if unreachable || cut {
         let mut orphans: Vec<(&ObjectId, &Vec<u32>)> = blob_secrets.iter().collect();
         orphans.sort();
         for (blob, xs) in orphans {
