@@ -430,3 +430,28 @@ fn deep_and_self_multiplying_trees_are_bounded_and_lose_no_key() {
     let path = findings(&v)[0]["path"].as_str().unwrap().to_string();
     assert_eq!(path.matches('/').count(), 2000, "d/…/d/k.env");
 }
+
+/// A reader that goes away (`leakscope scan . | head -0`) does not turn a failing gate into
+/// a pass: the exit code is the one the findings give.
+#[test]
+fn a_closed_pipe_keeps_the_exit_code() {
+    let dir = tempfile::tempdir().unwrap();
+    // Enough findings that the report outgrows a pipe's buffer.
+    let text: String = (0..2000)
+        .map(|i| format!("K{i}={}\n", keys::resend(20_000 + 2 * i)))
+        .collect();
+    write(dir.path(), "k.env", text);
+    use std::process::Stdio;
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("leakscope"))
+        .current_dir(dir.path())
+        .args(["scan", ".", "--format", "json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
