@@ -226,11 +226,18 @@ pub fn iso_date(secs: i64) -> String {
     format!("{y:04}-{m:02}-{d:02}")
 }
 
-/// `s` with its control characters C-escaped as git quotes paths (`\n`, `\t`, `\033`, …),
-/// so that text from a repository (paths, names, lines) cannot move the terminal's cursor,
-/// change its colours or start a line of its own. Borrowed when there is nothing to escape.
+/// `s` with its control characters but tabs C-escaped as git quotes paths (`\n`, `\033`, …),
+/// so that text from a repository (names, lines, messages) cannot move the terminal's
+/// cursor, change its colours or start a line of its own. Borrowed when there is nothing to
+/// escape.
 pub fn escape_controls(s: &str) -> std::borrow::Cow<'_, str> {
-    let special = |c: char| c.is_control();
+    escape(s, false)
+}
+
+/// [`escape_controls`], with tabs escaped too (`tabs`, for paths, as git quotes them) or kept
+/// (text lines, where a tab moves nothing).
+fn escape(s: &str, tabs: bool) -> std::borrow::Cow<'_, str> {
+    let special = |c: char| c.is_control() && (tabs || c != '\t');
     if !s.chars().any(special) {
         return s.into();
     }
@@ -238,7 +245,7 @@ pub fn escape_controls(s: &str) -> std::borrow::Cow<'_, str> {
     for c in s.chars() {
         match c {
             '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
+            '\t' if tabs => out.push_str("\\t"),
             '\r' => out.push_str("\\r"),
             '\x07' => out.push_str("\\a"),
             '\x08' => out.push_str("\\b"),
@@ -260,7 +267,7 @@ pub fn escape_controls(s: &str) -> std::borrow::Cow<'_, str> {
 /// git quotes such paths (`"a\nb"`), and a path starting with `:` shown as `./:…`, so that no
 /// line of output starts with `::` (a GitHub Actions workflow command).
 pub fn term_path(s: &str) -> std::borrow::Cow<'_, str> {
-    let escaped = escape_controls(s);
+    let escaped = escape(s, true);
     if let std::borrow::Cow::Owned(e) = escaped {
         return format!("\"{}\"", e.replace('"', "\\\"")).into();
     }
@@ -272,6 +279,17 @@ pub fn term_path(s: &str) -> std::borrow::Cow<'_, str> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn control_characters_are_escaped_tabs_kept_in_text() {
+        use super::{escape_controls, term_path};
+        assert_eq!(escape_controls("a\tb"), "a\tb");
+        assert_eq!(escape_controls("a\tb\x1b[2J\n::x"), "a\tb\\033[2J\\n::x");
+        assert_eq!(term_path("a\tb"), "\"a\\tb\"");
+        assert_eq!(term_path("::x"), "./::x");
+        assert_eq!(term_path("\u{85}"), "\"\\302\\205\"");
+        assert_eq!(term_path("plain/path.env"), "plain/path.env");
+    }
+
     #[test]
     fn iso_dates() {
         assert_eq!(super::iso_date(0), "1970-01-01");
