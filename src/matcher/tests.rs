@@ -111,6 +111,23 @@ mod unit {
         );
     }
 
+    /// Found by the matcher fuzz target: a GitHub token inside a FileZilla `<Pass>` value was
+    /// swallowed by the password. A chosen password can hold anything, so the password rules
+    /// yield to a known key inside them (`fallback = 1`).
+    #[test]
+    fn a_known_key_inside_a_password_is_reported_as_that_key() {
+        let m = matcher();
+        let k = crate::testing::keys::github(1);
+        let text = format!("\t\t\t<Pass>aWXGIHQXfq'{k}\"rLY4Sd</Pass>\n");
+        let s = m.scan(text.as_bytes());
+        let found: Vec<(&str, &[u8])> = s
+            .hits
+            .iter()
+            .map(|h| (m.rules().rules[h.rule].id.as_str(), h.secret.as_slice()))
+            .collect();
+        assert_eq!(found, [("github-pat-classic", k.as_bytes())]);
+    }
+
     /// Found by the decode_utf16 fuzz target: a U+FEFF after the byte order mark is text,
     /// and was dropped with it.
     #[test]
