@@ -88,15 +88,15 @@ pub fn list_rules(out: &mut dyn Write, rules: &RuleSet, format: ListFormat) -> i
 /// The table of supported providers, as `docs/providers.md` holds it: one row per provider
 /// with its rules (public-safe ones marked), their runbooks and where its keys are managed.
 fn providers_markdown(out: &mut dyn Write, rules: &RuleSet) -> io::Result<()> {
-    let mut by_provider: Vec<(&crate::rules::Provider, Vec<&Rule>)> = Vec::new();
+    let mut by_provider: std::collections::BTreeMap<(String, &str), Vec<&Rule>> =
+        Default::default();
     for r in sorted(rules) {
         let p = rules.provider(r);
-        match by_provider.iter_mut().find(|(q, _)| q.id == p.id) {
-            Some((_, v)) => v.push(r),
-            None => by_provider.push((p, vec![r])),
-        }
+        by_provider
+            .entry((p.display.to_lowercase(), &p.id))
+            .or_default()
+            .push(r);
     }
-    by_provider.sort_by_key(|(p, _)| (p.display.to_lowercase(), p.id.clone()));
     let public = list_public(rules);
     writeln!(out, "# Supported providers")?;
     writeln!(out)?;
@@ -113,7 +113,8 @@ fn providers_markdown(out: &mut dyn Write, rules: &RuleSet) -> io::Result<()> {
     writeln!(out)?;
     writeln!(out, "| provider | rules | runbooks | keys managed at |")?;
     writeln!(out, "|---|---|---|---|")?;
-    for (p, list) in by_provider {
+    for list in by_provider.values() {
+        let p = rules.provider(list[0]);
         let ids: Vec<String> = list
             .iter()
             .map(|r| {

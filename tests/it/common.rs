@@ -71,11 +71,12 @@ pub fn leakscope() -> Command {
 
 /// Runs the binary in `dir` and returns (exit code, stdout, stderr).
 pub fn run(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = leakscope()
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .expect("run leakscope");
+    outputs(leakscope().current_dir(dir).args(args))
+}
+
+/// Runs a prepared command and returns (exit code, stdout, stderr).
+pub fn outputs(cmd: &mut Command) -> (i32, String, String) {
+    let out = cmd.output().expect("run leakscope");
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout).into_owned(),

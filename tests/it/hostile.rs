@@ -7,15 +7,28 @@ use std::time::Duration;
 
 /// Runs the binary in `dir` with a generous timeout that only catches hangs.
 fn run_bounded(dir: &std::path::Path, args: &[&str]) -> (i32, String, String) {
-    let out = leakscope()
+    outputs(
+        leakscope()
+            .current_dir(dir)
+            .args(args)
+            .timeout(Duration::from_secs(60)),
+    )
+}
+
+/// Runs the binary in `dir` with its stdout closed before it writes: (exit code, stderr).
+fn run_into_closed_pipe(dir: &std::path::Path, args: &[&str]) -> (Option<i32>, String) {
+    use std::process::Stdio;
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("leakscope"))
         .current_dir(dir)
         .args(args)
-        .timeout(Duration::from_secs(60))
-        .output()
-        .expect("run leakscope");
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
     (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
+        out.status.code(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
 }
@@ -155,18 +168,9 @@ fn threads_are_clamped_and_closed_pipes_are_handled() {
     let (code, _, err) = run_bounded(dir.path(), &["scan", ".", "--threads", "100000"]);
     assert_eq!(code, 1, "{err}");
     // completions into a closed pipe: no panic.
-    use std::process::Stdio;
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("leakscope"))
-        .args(["completions", "bash"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    drop(child.stdout.take());
-    let out = child.wait_with_output().unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
+    let (code, err) = run_into_closed_pipe(dir.path(), &["completions", "bash"]);
     assert!(!err.contains("panicked"), "{err}");
-    assert_ne!(out.status.code(), Some(101), "{err}");
+    assert_ne!(code, Some(101), "{err}");
 }
 
 /// A committed path that tries to start a GitHub Actions workflow command (`\n::error …::`)
@@ -441,17 +445,7 @@ fn a_closed_pipe_keeps_the_exit_code() {
         .map(|i| format!("K{i}={}\n", keys::resend(20_000 + 2 * i)))
         .collect();
     write(dir.path(), "k.env", text);
-    use std::process::Stdio;
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("leakscope"))
-        .current_dir(dir.path())
-        .args(["scan", ".", "--format", "json"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    drop(child.stdout.take());
-    let out = child.wait_with_output().unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{err}");
+    let (code, err) = run_into_closed_pipe(dir.path(), &["scan", ".", "--format", "json"]);
+    assert_eq!(code, Some(1), "{err}");
     assert!(!err.contains("panicked"), "{err}");
 }

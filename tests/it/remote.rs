@@ -30,17 +30,7 @@ fn upstream(seed: u64) -> Repo {
 
 /// Runs the binary with its temporary files under `tmp`.
 fn run_in(dir: &Path, tmp: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = leakscope()
-        .current_dir(dir)
-        .env("TMPDIR", tmp)
-        .args(args)
-        .output()
-        .expect("run leakscope");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    outputs(leakscope().current_dir(dir).env("TMPDIR", tmp).args(args))
 }
 
 fn rules_of(report: &Value) -> Vec<String> {
