@@ -101,10 +101,13 @@ pub fn run(settings: Settings) -> anyhow::Result<i32> {
                 ),
             }
         }
-        Job::Staged { repo, max_filesize } => {
-            let repo = source::git::open(repo.as_deref())?;
+        Job::Staged {
+            changes,
+            max_filesize,
+        } => {
+            let (repo, changes) = changes.wait()?;
             let revision = source::git::revision(&repo);
-            let outcome = source::git::staged::scan(&matcher, &repo, max_filesize)?;
+            let outcome = source::git::staged::scan(&matcher, &repo, &changes, max_filesize);
             (outcome, Mode::Staged, Some(revision))
         }
         Job::Merge { reports } => {

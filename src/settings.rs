@@ -49,8 +49,8 @@ pub enum Job {
     },
     /// Scan the index against HEAD.
     Staged {
-        /// Repository (None: discover from the current directory).
-        repo: Option<PathBuf>,
+        /// The repository and its staged changes, being read while the rules compile.
+        changes: crate::source::git::staged::Pending,
         /// Size limit for blobs.
         max_filesize: u64,
     },
@@ -165,7 +165,7 @@ impl Settings {
                 let target = a.repo.clone();
                 (
                     Job::Staged {
-                        repo: a.repo,
+                        changes: crate::source::git::staged::Pending::start(a.repo),
                         max_filesize: a.report.max_filesize,
                     },
                     Some(a.report),

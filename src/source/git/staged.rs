@@ -103,12 +103,25 @@ fn unchanged_dirs(root: &gix::index::extension::Tree, head: &mut Head<'_>) -> Ve
     out
 }
 
-/// Scans the staged blobs that differ from HEAD.
-pub fn scan(
-    matcher: &Matcher,
-    repo: &gix::Repository,
-    max_filesize: u64,
-) -> Result<Outcome, GitError> {
+/// What the next commit would change: every staged file whose blob differs from HEAD's, with
+/// HEAD's blob at that path, and the submodules it moves. Reading it needs no rules, so it can
+/// run while they compile ([`Pending`]).
+#[derive(Debug, Default)]
+pub struct Changes {
+    files: Vec<Change>,
+    submodules: Vec<String>,
+}
+
+/// One staged file that differs from HEAD.
+#[derive(Debug)]
+struct Change {
+    path: String,
+    id: ObjectId,
+    old: Option<ObjectId>,
+}
+
+/// Reads the index and the parts of HEAD's tree it needs, and lists the staged changes.
+pub fn changes(repo: &gix::Repository) -> Result<Changes, GitError> {
     // Read as git reads it, without hashing the whole file to check its trailing checksum
     // (git checks it only in `git fsck`): on a 200,000-entry index that hash was a third of
     // the hook's time. A corrupt index still fails to parse.
@@ -129,14 +142,13 @@ pub fn scan(
         (Some(_), Some(ct)) => unchanged_dirs(ct, &mut head),
         _ => Vec::new(),
     };
+    let mut changes = Changes::default();
     if skip.first().is_some_and(|d| d.is_empty()) {
-        return Ok(Outcome::default());
+        return Ok(changes);
     }
     // With their `/`, the greatest directory at or before a path is the only one that can
     // hold it (none lies inside another).
     let skip: Vec<String> = skip.into_iter().map(|d| d + "/").collect();
-    let mut blobs = Blobs::new(matcher, repo, max_filesize);
-    let mut outcome = Outcome::default();
     let entries = index.entries();
     let mut i = 0;
     while i < entries.len() {
@@ -158,7 +170,7 @@ pub fn scan(
         let path = raw_path.to_str_lossy().into_owned();
         if entry.mode == Mode::COMMIT {
             if head.entry(&path, EntryKind::Gitlink) != Some(entry.id) {
-                note_submodule(&mut outcome, &path, None);
+                changes.submodules.push(path);
             }
             continue;
         }
@@ -166,16 +178,61 @@ pub fn scan(
             continue;
         }
         let old = head.blob(&path);
-        if old == Some(entry.id) {
-            continue;
+        if old != Some(entry.id) {
+            changes.files.push(Change {
+                path,
+                id: entry.id,
+                old,
+            });
         }
-        let new_secrets = blobs.secrets(&entry.id, &path);
+    }
+    Ok(changes)
+}
+
+/// The repository and its staged [`Changes`], read on a thread of their own while the rules
+/// compile: on a large index, reading it costs as much as building the matcher.
+#[derive(Debug)]
+pub struct Pending(std::thread::JoinHandle<Result<(gix::Repository, Changes), GitError>>);
+
+impl Pending {
+    /// Opens the repository at `path` (None: discover it from the current directory) and
+    /// starts reading its changes.
+    pub fn start(path: Option<std::path::PathBuf>) -> Pending {
+        Pending(std::thread::spawn(move || {
+            let repo = super::open(path.as_deref())?;
+            let changes = changes(&repo)?;
+            Ok((repo, changes))
+        }))
+    }
+
+    /// Waits for the repository and its changes.
+    pub fn wait(self) -> Result<(gix::Repository, Changes), GitError> {
+        self.0
+            .join()
+            .unwrap_or_else(|p| std::panic::resume_unwind(p))
+    }
+}
+
+/// Scans the staged blobs that differ from HEAD: the secrets they add.
+pub fn scan(
+    matcher: &Matcher,
+    repo: &gix::Repository,
+    changes: &Changes,
+    max_filesize: u64,
+) -> Outcome {
+    let mut blobs = Blobs::new(matcher, repo, max_filesize);
+    let mut outcome = Outcome::default();
+    for path in &changes.submodules {
+        note_submodule(&mut outcome, path, None);
+    }
+    for Change { path, id, old } in &changes.files {
+        let new_secrets = blobs.secrets(id, path);
         if new_secrets.is_empty() {
             continue;
         }
-        let before = old.map(|o| blobs.secrets(&o, &path)).unwrap_or_default();
+        let before = old.map(|o| blobs.secrets(&o, path)).unwrap_or_default();
         for s in new_secrets.iter().filter(|s| !before.contains(s)) {
-            let Some(mut f) = blobs.finding(&entry.id, &path, Exposure::Staged, s) else {
+            let Some(mut f) = blobs.finding(id, path, Exposure::Staged, s) else {
                 continue;
             };
             if f.verdict == Verdict::KeepPrivate {
@@ -188,5 +245,5 @@ pub fn scan(
     }
     outcome += std::mem::take(&mut blobs.outcome);
     outcome.finish();
-    Ok(outcome)
+    outcome
 }
