@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Working-tree throughput: leakscope beside the peer scanners and beside ripgrep searching the
-# same literal prefixes, on a generated tree, in one run.
+# same literals, on a generated tree, in one run.
 #
 #   scripts/bench/tree.sh [DIR] [SIZE_MIB]     defaults: target/bench/tree-1g 1024
 #
@@ -39,19 +39,29 @@ if [ "${PEERS:-1}" = 1 ]; then
   echo
 fi
 
-# Every literal of every built-in rule (prefixes and keywords, opt-in rules included),
-# searched without case as leakscope's automaton searches them.
-mapfile -t prefixes < <("$bin" rules --format json | python3 -c 'import json,sys
-seen=[]
+# Every literal of every built-in rule (prefixes and keywords, opt-in rules included), with
+# leakscope's semantics: prefixes with their case, keywords without (`(?i:…)`). ripgrep reads
+# one line at a time, so a literal that starts with a line break (`\napi_key:`) is searched
+# from after it: left in, ripgrep would split it into an empty pattern matching everywhere.
+patterns=$(mktemp)
+trap 'rm -f "$patterns"' EXIT
+"$bin" rules --format json | python3 -c 'import json,sys
+meta = set("\\.+*?()|[]{}^$#&-~")
+esc = lambda s: "".join("\\" + c if c in meta else c for c in s)
+seen, out = set(), []
 for r in json.load(sys.stdin):
-    for p in r["prefixes"] + r["keywords"]:
-        if p not in seen: seen.append(p)
-print("\n".join(seen))')
+    for kind, lits in (("p", r["prefixes"]), ("k", r["keywords"])):
+        for lit in lits:
+            lit = lit.split("\n")[-1]
+            key = (kind, lit if kind == "p" else lit.lower())
+            if lit and key not in seen:
+                seen.add(key)
+                out.append(esc(lit) if kind == "p" else "(?i:" + esc(lit) + ")")
+print("\n".join(out))' >"$patterns"
+literals=$(grep -c '' "$patterns")
 # Two ways to search: every occurrence (--count-matches), which is the scanner's job, and
-# matching lines (-c), which stops at a line's first occurrence and so skips most of a line
-# holding a common keyword: a lower bound.
-rg_args=(-F -i --hidden)
-for p in "${prefixes[@]}"; do rg_args+=(-e "$p"); done
+# matching lines (-c), which stops at a line's first occurrence: a lower bound.
+rg_args=(--hidden -f "$patterns")
 
 bytes=$(du -sb --exclude=.leakscope-bench-manifest "$dir" | cut -f1)
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
@@ -81,7 +91,7 @@ echo "| tool | median wall s ($runs runs) | MB/s | result |"
 echo "|---|---:|---:|---|"
 printf '| leakscope %s | %.3f | %.0f | %s findings |\n' "$("$bin" --version | cut -d' ' -f2)" "${wall[leakscope]}" "$(echo "$bytes / ${wall[leakscope]} / 1000000" | bc -l)" "$findings"
 rgv=$(rg --version | head -1 | cut -d' ' -f2)
-printf '| ripgrep %s --count-matches (same %d literals) | %.3f | %.0f | every occurrence |\n' "$rgv" "${#prefixes[@]}" "${wall[ripgrep]}" "$(echo "$bytes / ${wall[ripgrep]} / 1000000" | bc -l)"
-printf '| ripgrep %s -c (same %d literals) | %.3f | %.0f | first occurrence per line |\n' "$rgv" "${#prefixes[@]}" "${wall[ripgrep_lines]}" "$(echo "$bytes / ${wall[ripgrep_lines]} / 1000000" | bc -l)"
+printf '| ripgrep %s --count-matches (same %d literals) | %.3f | %.0f | every occurrence |\n' "$rgv" "$literals" "${wall[ripgrep]}" "$(echo "$bytes / ${wall[ripgrep]} / 1000000" | bc -l)"
+printf '| ripgrep %s -c (same %d literals) | %.3f | %.0f | first occurrence per line |\n' "$rgv" "$literals" "${wall[ripgrep_lines]}" "$(echo "$bytes / ${wall[ripgrep_lines]} / 1000000" | bc -l)"
 echo
 printf 'leakscope / ripgrep wall time: %.2f (every occurrence), %.2f (matching lines)\n' "$(echo "${wall[leakscope]} / ${wall[ripgrep]}" | bc -l)" "$(echo "${wall[leakscope]} / ${wall[ripgrep_lines]}" | bc -l)"
