@@ -279,3 +279,28 @@ fn bare_repositories_and_linked_worktrees_work() {
     assert_eq!(code, 1);
     assert_eq!(findings(&rep).len(), 2);
 }
+
+#[test]
+fn staged_outside_a_repository_or_on_a_corrupt_index_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, out, err) = run(dir.path(), &["staged"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(out.is_empty(), "{out}");
+    assert!(err.contains("not a git repository"), "{err}");
+
+    // A staged key is found; then the index is cut short and the hook must fail, not pass.
+    let r = Repo::new();
+    r.write("a.txt", "a\n");
+    r.commit("first");
+    r.write("b.env", format!("K={}\n", keys::stripe_live(7)));
+    r.git(&["add", "b.env"]);
+    let (code, rep) = r.json(&["staged"]);
+    assert_eq!(code, 1);
+    assert_eq!(summary(&rep).len(), 1, "{rep}");
+    let index = r.path().join(".git/index");
+    let bytes = std::fs::read(&index).unwrap();
+    std::fs::write(&index, &bytes[..bytes.len() / 2]).unwrap();
+    let (code, out, err) = run(r.path(), &["staged"]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(err.contains("index"), "{err}");
+}

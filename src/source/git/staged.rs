@@ -192,24 +192,41 @@ pub fn changes(repo: &gix::Repository) -> Result<Changes, GitError> {
 /// The repository and its staged [`Changes`], read on a thread of their own while the rules
 /// compile: on a large index, reading it costs as much as building the matcher.
 #[derive(Debug)]
-pub struct Pending(std::thread::JoinHandle<Result<(gix::Repository, Changes), GitError>>);
+pub struct Pending(Work);
+
+type Read = Result<(gix::Repository, Changes), GitError>;
+
+#[derive(Debug)]
+enum Work {
+    Thread(std::thread::JoinHandle<Read>),
+    /// Read already, where no thread could be started.
+    Done(Box<Read>),
+}
 
 impl Pending {
     /// Opens the repository at `path` (None: discover it from the current directory) and
     /// starts reading its changes.
     pub fn start(path: Option<std::path::PathBuf>) -> Pending {
-        Pending(std::thread::spawn(move || {
+        let read = |path: Option<std::path::PathBuf>| -> Read {
             let repo = super::open(path.as_deref())?;
             let changes = changes(&repo)?;
             Ok((repo, changes))
-        }))
+        };
+        let theirs = path.clone();
+        match std::thread::Builder::new().spawn(move || read(theirs)) {
+            Ok(handle) => Pending(Work::Thread(handle)),
+            Err(_) => Pending(Work::Done(Box::new(read(path)))),
+        }
     }
 
     /// Waits for the repository and its changes.
-    pub fn wait(self) -> Result<(gix::Repository, Changes), GitError> {
-        self.0
-            .join()
-            .unwrap_or_else(|p| std::panic::resume_unwind(p))
+    pub fn wait(self) -> Read {
+        match self.0 {
+            Work::Thread(handle) => handle
+                .join()
+                .unwrap_or_else(|p| std::panic::resume_unwind(p)),
+            Work::Done(read) => *read,
+        }
     }
 }
 
