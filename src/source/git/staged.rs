@@ -1,6 +1,9 @@
 //! `leakscope staged`, for a pre-commit hook: the secrets the next commit would add. Reads the
 //! index and HEAD's tree, and only the blobs that differ: directories the index's cache tree
 //! shows unchanged are skipped without reading them. It never walks the working tree or history.
+//!
+//! Two steps: [`changes`] lists what differs from HEAD (no rules needed, so [`Pending`] runs it
+//! while the rules compile), then [`scan`] reads those blobs and reports the secrets they add.
 
 use super::blobs::Blobs;
 use super::tree::{self, EntryKind, Listing};
