@@ -37,7 +37,7 @@ pub fn check_examples(rules: &RuleSet) -> Result<(), Vec<String>> {
 }
 
 impl Matcher {
-    /// [`Matcher::check_examples`] for the rules with these ids (custom rules at load time).
+    /// [`check_examples`] for the rules with these ids (custom rules at load time).
     /// An identifier that is never reported alone proves itself through the secret it
     /// locates: its example must give one hit, of a rule paired with it.
     pub fn check_examples_of(&self, ids: &[String]) -> Result<(), Vec<String>> {
