@@ -68,13 +68,19 @@ struct Nfa {
 }
 
 impl Nfa {
-    /// The literals `ids`, with or without regard to ASCII case.
-    fn build(literals: &[Literal], ids: Vec<usize>, kind: AhoCorasickKind, fold: bool) -> Nfa {
+    /// The literals `ids`, with or without regard to ASCII case (`kind` None: aho-corasick
+    /// chooses).
+    fn build(
+        literals: &[Literal],
+        ids: Vec<usize>,
+        kind: Option<AhoCorasickKind>,
+        fold: bool,
+    ) -> Nfa {
         let patterns = ids.iter().map(|&i| literals[i].bytes.as_slice());
         let ac = AhoCorasick::builder()
             .match_kind(MatchKind::Standard)
             .ascii_case_insensitive(fold)
-            .kind(Some(kind))
+            .kind(kind)
             .build(patterns)
             .expect("rule literals always build an automaton");
         Nfa { ac, ids }
@@ -152,13 +158,12 @@ impl Automaton {
                 }
             }
         }
-        let patterns: Vec<&[u8]> = literals.iter().map(|l| l.bytes.as_slice()).collect();
         let dfa = match small {
             true => None,
             false => DFA::builder()
                 .match_kind(MatchKind::Standard)
                 .ascii_case_insensitive(true)
-                .build(&patterns)
+                .build(literals.iter().map(|l| l.bytes.as_slice()))
                 .ok(),
         };
         let search = match dfa {
@@ -168,10 +173,7 @@ impl Automaton {
             None => {
                 let (exact, keywords): (Vec<usize>, Vec<usize>) =
                     (0..literals.len()).partition(|&i| literals[i].roles.iter().all(|r| r.exact()));
-                let kind = match small {
-                    true => AhoCorasickKind::ContiguousNFA,
-                    false => AhoCorasickKind::NoncontiguousNFA,
-                };
+                let kind = small.then_some(AhoCorasickKind::ContiguousNFA);
                 Search::Nfa(vec![
                     Nfa::build(&literals, exact, kind, false),
                     Nfa::build(&literals, keywords, kind, true),
