@@ -15,7 +15,7 @@ const RECONSTRUCT: u64 = 1 << 30;
 pub(super) struct Worker<V: Visitor> {
     pub visitor: V,
     repo: gix::Repository,
-    inflate: gix::zlib::Inflate,
+    inflate: libdeflater::Decompressor,
     pool: Vec<Vec<u8>>,
     delta_buf: Vec<u8>,
     pub problems: Vec<Notification>,
@@ -34,7 +34,7 @@ impl<V: Visitor> Worker<V> {
         Worker {
             visitor,
             repo,
-            inflate: gix::zlib::Inflate::default(),
+            inflate: libdeflater::Decompressor::new(),
             pool: Vec::new(),
             delta_buf: Vec::new(),
             problems: Vec::new(),
@@ -62,21 +62,34 @@ impl<V: Visitor> Worker<V> {
         ));
     }
 
-    /// Inflates pack entry `i` into `out`.
+    /// Inflates pack entry `i` into `out`. An entry's zlib stream ends where the next entry (or
+    /// the pack's trailing checksum) begins, so the whole stream is inflated in one call
+    /// (libdeflate: about twice as fast as a streaming inflater on small objects).
     fn inflate(&mut self, p: &Pack, i: u32, out: &mut Vec<u8>) -> Result<(), String> {
         let entry = p
             .data
             .entry(p.offsets[i as usize])
             .map_err(|e| e.to_string())?;
         let size = usize::try_from(entry.decompressed_size).map_err(|_| "too large".to_string())?;
+        let end = p
+            .offsets
+            .get(i as usize + 1)
+            .copied()
+            .unwrap_or(p.data.pack_end() as u64);
+        let stream = usize::try_from(entry.data_offset)
+            .ok()
+            .zip(usize::try_from(end).ok())
+            .and_then(|(from, to)| p.map.get(from..to))
+            .ok_or_else(|| "its data lies outside the pack".to_string())?;
         out.clear();
         out.resize(size, 0);
-        let read = p
-            .data
-            .decompress_entry(&entry, &mut self.inflate, out)
-            .map_err(|e| e.to_string())?;
+        match self.inflate.zlib_decompress(stream, out) {
+            Ok(n) if n == size => {}
+            Ok(n) => return Err(format!("it inflates to {n} bytes, not {size}")),
+            Err(e) => return Err(format!("it does not inflate: {e}")),
+        }
         // Each entry read touches at least one page of the mapping.
-        self.stats.packed += read as u64 + 4096;
+        self.stats.packed += stream.len() as u64 + 4096;
         Ok(())
     }
 
