@@ -126,8 +126,8 @@ impl TreeIndex {
                     .map(|(t, nm, id)| (t, remap[nm as usize], id)),
             );
         }
-        edges.sort_unstable();
-        edges.dedup();
+        // Edges grouped by subtree, each group sorted and without repeats. Millions of edges:
+        // a counting sort by subtree, then a sort of each small group.
         let mut up_start = vec![0u32; n + 1];
         for &(c, _, _) in &edges {
             up_start[c as usize + 1] += 1;
@@ -135,7 +135,27 @@ impl TreeIndex {
         for i in 0..n {
             up_start[i + 1] += up_start[i];
         }
-        let up = edges;
+        let mut fill = up_start.clone();
+        let mut up = vec![(0u32, 0u32, 0u32); edges.len()];
+        for e in edges {
+            let slot = &mut fill[e.0 as usize];
+            up[*slot as usize] = e;
+            *slot += 1;
+        }
+        let mut kept = 0;
+        for t in 0..n {
+            let (s, e) = (up_start[t] as usize, up_start[t + 1] as usize);
+            up[s..e].sort_unstable();
+            up_start[t] = kept as u32;
+            for k in s..e {
+                if k == s || up[k] != up[k - 1] {
+                    up[kept] = up[k];
+                    kept += 1;
+                }
+            }
+        }
+        up_start[n] = kept as u32;
+        up.truncate(kept);
         for v in direct.values_mut() {
             v.sort();
             v.dedup();
