@@ -233,6 +233,72 @@ fn truncated_pack_is_reported_and_other_packs_still_scanned() {
 }
 
 #[test]
+fn damaged_pack_entry_is_named_and_the_rest_reported() {
+    let r = Repo::new();
+    // Letters from a fixed pseudo-random sequence: deflate keeps them about 1.8 KB long.
+    let mut x = 12345u32;
+    let filler: String = (0..3000)
+        .map(|_| {
+            x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
+            (b'a' + ((x >> 16) % 26) as u8) as char
+        })
+        .collect();
+    r.write("filler.txt", format!("{filler}\n"));
+    r.write("keys.env", format!("K={}\n", keys::resend(44)));
+    r.commit("files");
+    r.git(&["repack", "-q", "-a", "-d"]);
+    let blob = r.git(&["rev-parse", "HEAD:filler.txt"]).trim().to_string();
+    let pack_dir = r.path().join(".git/objects/pack");
+    let pack = std::fs::read_dir(&pack_dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "pack"))
+        .unwrap();
+    // `verify-pack -v`: id, type, size, size in the pack, offset.
+    let listing = r.git(&[
+        "verify-pack",
+        "-v",
+        pack.with_extension("idx").to_str().unwrap(),
+    ]);
+    let cols: Vec<u64> = listing
+        .lines()
+        .find(|l| l.starts_with(&blob))
+        .unwrap()
+        .split_whitespace()
+        .skip(2)
+        .map(|c| c.parse().unwrap())
+        .collect();
+    let (packed, offset) = (cols[1], cols[2]);
+    assert!(packed > 1000, "{listing}");
+    // Flip 16 bytes in the middle of the blob's compressed data.
+    let mut bytes = std::fs::read(&pack).unwrap();
+    let mid = (offset + packed / 2) as usize;
+    for b in &mut bytes[mid..mid + 16] {
+        *b = !*b;
+    }
+    let mut perms = std::fs::metadata(&pack).unwrap().permissions();
+    #[allow(clippy::permissions_set_readonly_false)]
+    perms.set_readonly(false);
+    std::fs::set_permissions(&pack, perms).unwrap();
+    std::fs::write(&pack, bytes).unwrap();
+
+    let (code, rep) = r.json(&["history"]);
+    assert_eq!(code, 2, "{rep:#}");
+    let paths: Vec<&str> = findings(&rep)
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(paths, ["keys.env"], "the intact blob is still scanned");
+    assert_eq!(codes(&rep), ["corrupt-object"], "{rep:#}");
+    let message = &notifications(&rep)[0].2;
+    assert!(message.contains(&blob), "{message}");
+    assert!(
+        message.contains("its compressed data is damaged") || message.contains("inflates to"),
+        "{message}"
+    );
+}
+
+#[test]
 fn large_blobs_are_skipped_with_a_note() {
     let r = Repo::new();
     r.write(

@@ -85,8 +85,19 @@ impl<V: Visitor> Worker<V> {
         out.resize(size, 0);
         match self.inflate.zlib_decompress(stream, out) {
             Ok(n) if n == size => {}
-            Ok(n) => return Err(format!("it inflates to {n} bytes, not {size}")),
-            Err(e) => return Err(format!("it does not inflate: {e}")),
+            Ok(n) => {
+                return Err(format!(
+                    "it inflates to {n} bytes, not the {size} its header gives"
+                ));
+            }
+            Err(libdeflater::DecompressionError::InsufficientSpace) => {
+                return Err(format!(
+                    "it inflates to more than the {size} bytes its header gives"
+                ));
+            }
+            Err(libdeflater::DecompressionError::BadData) => {
+                return Err("its compressed data is damaged".to_string());
+            }
         }
         // Each entry read touches at least one page of the mapping.
         self.stats.packed += stream.len() as u64 + 4096;
