@@ -308,8 +308,8 @@ impl TreeIndex {
 pub struct Commits {
     /// Ids.
     pub ids: Vec<ObjectId>,
-    /// Id → index.
-    pub index: HashMap<ObjectId, u32>,
+    /// Id → index (hashed by the id's own leading bytes: ids are uniform already).
+    pub index: gix::hashtable::HashMap<ObjectId, u32>,
     /// Root tree of each commit.
     pub tree: Vec<ObjectId>,
     /// Parents of each commit (ids: a parent may be missing).

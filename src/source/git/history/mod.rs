@@ -271,7 +271,7 @@ fn provenance(
 ) -> Vec<crate::finding::Finding> {
     // Secrets get ids; each blob lists the ids it holds.
     let mut secret_ids: BTreeMap<&[u8], u32> = BTreeMap::new();
-    let mut blob_secrets: HashMap<ObjectId, Vec<u32>> = HashMap::new();
+    let mut blob_secrets: gix::hashtable::HashMap<ObjectId, Vec<u32>> = Default::default();
     let mut blob_ids: Vec<&ObjectId> = found.analyses.keys().collect();
     blob_ids.sort();
     for id in blob_ids {
@@ -288,7 +288,7 @@ fn provenance(
         blob_secrets.insert(*id, v);
     }
     let order = commits.topo_order(keep);
-    let mut by_tree: HashMap<ObjectId, Arc<[Occurrence]>> = HashMap::new();
+    let mut by_tree: gix::hashtable::HashMap<ObjectId, Arc<[Occurrence]>> = Default::default();
     let mut specials: BTreeMap<(PathId, Special), ObjectId> = BTreeMap::new();
     let mut occurrences = |c: u32| -> Arc<[Occurrence]> {
         let tree = commits.tree[c as usize];
