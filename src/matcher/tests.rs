@@ -128,6 +128,41 @@ mod unit {
         assert_eq!(found, [("github-pat-classic", k.as_bytes())]);
     }
 
+    /// Found by the matcher fuzz target (hour run of d0f4382): a Resend key between quotes
+    /// inside what looked like a Kerberos AS-REP hash's principal was swallowed by the hash
+    /// finding. A principal in cracking-tool format has no quotes or angle brackets.
+    #[test]
+    fn a_quote_ends_a_kerberos_principal() {
+        let m = matcher();
+        let k = crate::testing::keys::resend(7);
+        let hex = |n: usize| "8afb53ad20763df0f04f126cc4596e1e".repeat(n);
+        let text = format!(
+            "$krb5asrep$23$svc-backup@FAKECO\"{k}\"RP.TEST:{}${}\n",
+            hex(1),
+            hex(4)
+        );
+        let s = m.scan(text.as_bytes());
+        let found: Vec<(&str, &[u8])> = s
+            .hits
+            .iter()
+            .map(|h| (m.rules().rules[h.rule].id.as_str(), h.secret.as_slice()))
+            .collect();
+        assert_eq!(found, [("resend-api-key", k.as_bytes())]);
+        // Without the quotes, the principal is one and the hash is found whole.
+        let plain = format!(
+            "$krb5asrep$23$svc-backup@FAKECORP.TEST:{}${}\n",
+            hex(1),
+            hex(4)
+        );
+        let s = m.scan(plain.as_bytes());
+        let ids: Vec<&str> = s
+            .hits
+            .iter()
+            .map(|h| m.rules().rules[h.rule].id.as_str())
+            .collect();
+        assert_eq!(ids, ["password-hash-kerberos-asrep"]);
+    }
+
     /// Found by the decode_utf16 fuzz target: a U+FEFF after the byte order mark is text,
     /// and was dropped with it.
     #[test]
