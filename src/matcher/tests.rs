@@ -16,6 +16,15 @@ mod unit {
         parts.concat()
     }
 
+    /// Each hit in `text` as (its rule's id, its secret).
+    fn rules_and_secrets(m: &Matcher, text: &str) -> Vec<(String, Vec<u8>)> {
+        m.scan(text.as_bytes())
+            .hits
+            .into_iter()
+            .map(|h| (m.rules().rules[h.rule].id.clone(), h.secret))
+            .collect()
+    }
+
     #[test]
     fn matcher_is_send_and_sync() {
         fn assert_send_sync<T: Send + Sync>() {}
@@ -119,13 +128,8 @@ mod unit {
         let m = matcher();
         let k = crate::testing::keys::github(1);
         let text = format!("\t\t\t<Pass>aWXGIHQXfq'{k}\"rLY4Sd</Pass>\n");
-        let s = m.scan(text.as_bytes());
-        let found: Vec<(&str, &[u8])> = s
-            .hits
-            .iter()
-            .map(|h| (m.rules().rules[h.rule].id.as_str(), h.secret.as_slice()))
-            .collect();
-        assert_eq!(found, [("github-pat-classic", k.as_bytes())]);
+        let found = rules_and_secrets(&m, &text);
+        assert_eq!(found, [("github-pat-classic".to_string(), k.into_bytes())]);
     }
 
     /// Found by the matcher fuzz target (hour run of d0f4382): a Resend key between quotes
@@ -141,26 +145,17 @@ mod unit {
             hex(1),
             hex(4)
         );
-        let s = m.scan(text.as_bytes());
-        let found: Vec<(&str, &[u8])> = s
-            .hits
-            .iter()
-            .map(|h| (m.rules().rules[h.rule].id.as_str(), h.secret.as_slice()))
-            .collect();
-        assert_eq!(found, [("resend-api-key", k.as_bytes())]);
+        let found = rules_and_secrets(&m, &text);
+        assert_eq!(found, [("resend-api-key".to_string(), k.into_bytes())]);
         // Without the quotes, the principal is one and the hash is found whole.
         let plain = format!(
             "$krb5asrep$23$svc-backup@FAKECORP.TEST:{}${}\n",
             hex(1),
             hex(4)
         );
-        let s = m.scan(plain.as_bytes());
-        let ids: Vec<&str> = s
-            .hits
-            .iter()
-            .map(|h| m.rules().rules[h.rule].id.as_str())
-            .collect();
-        assert_eq!(ids, ["password-hash-kerberos-asrep"]);
+        let found = rules_and_secrets(&m, &plain);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].0, "password-hash-kerberos-asrep");
     }
 
     /// Found by the decode_utf16 fuzz target: a U+FEFF after the byte order mark is text,
