@@ -21,7 +21,7 @@ mod trees;
 pub(crate) use blobs::delta_candidates;
 pub use complete::is_partial_clone;
 
-use super::graph::{Commits, Occurrence, PathId, SecretTrail, Special, TreeIndex};
+use super::graph::{Commits, Occurrence, PathId, SecretTrail, Special, TreeIndex, TreeRecords};
 use super::odb::{Database, Kind};
 use super::{GitOptions, loose_path};
 use crate::classify::Analysis;
@@ -49,10 +49,15 @@ pub fn scan(matcher: &Matcher, repo: gix::Repository, opts: &GitOptions) -> Outc
     timing.done("enumerate objects");
 
     let found = blob_pass(matcher, &db, &sync, opts, &mut outcome, &mut timing);
-    let index = tree_pass(&db, &sync, &found, opts, &mut outcome, &mut timing);
-    let (commits, messages) = commit_pass(matcher, &repo, &db, &sync, opts, &mut outcome);
+    let (ids, records) = tree_pass(&db, &sync, &found, opts, &mut outcome, &mut timing);
+    // Merging the tree records is one thread's work: the commit pass runs beside it.
+    let hash = repo.object_hash();
+    let (index, (commits, messages)) = rayon::join(
+        || TreeIndex::new(ids, records),
+        || commit_pass(matcher, hash, &db, &sync, opts, &mut outcome),
+    );
     let roots = commits::roots(&repo, &mut outcome);
-    timing.done("read commits and refs");
+    timing.done("merge the tree index; read commits and refs");
 
     // Tips of history; refs to trees and blobs (a tag on a tree or a blob) are placed apart.
     let mut tips: Vec<(String, u32)> = Vec::new();
@@ -165,7 +170,7 @@ fn tree_pass(
     opts: &GitOptions,
     outcome: &mut Outcome,
     timing: &mut Timing,
-) -> TreeIndex {
+) -> (gix::hashtable::HashMap<ObjectId, u32>, Vec<TreeRecords>) {
     let mut tree_ids: Vec<ObjectId> = db.ids(Kind::Tree);
     tree_ids.sort_unstable();
     tree_ids.dedup();
@@ -202,16 +207,15 @@ fn tree_pass(
         records.push(t.rec);
     }
     drop(blobs);
-    let index = TreeIndex::new(ids, records);
     timing.done(&format!(
-        "index trees ({parsed} entries parsed, {inherited} inherited from delta bases, {edges} subtree edges)"
+        "read trees ({parsed} entries parsed, {inherited} inherited from delta bases, {edges} subtree edges)"
     ));
-    index
+    (ids, records)
 }
 
 fn commit_pass(
     matcher: &Matcher,
-    repo: &gix::Repository,
+    hash: gix::hash::Kind,
     db: &Database,
     sync: &gix::ThreadSafeRepository,
     opts: &GitOptions,
@@ -222,7 +226,6 @@ fn commit_pass(
         "objects",
         Some(db.count(Kind::Commit) + db.count(Kind::Tag)),
     );
-    let hash = repo.object_hash();
     let (cs, problems, _) = db.traverse(
         sync,
         &[Kind::Commit, Kind::Tag],
