@@ -5,6 +5,7 @@ use super::Kind;
 use crate::outcome::{Code, Notification};
 use gix::ObjectId;
 use gix::odb::pack;
+use rayon::prelude::*;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -88,67 +89,41 @@ impl Pack {
             .map_err(|e| e.to_string())?;
         let mut pairs: Vec<(u64, ObjectId)> =
             index.iter().map(|e| (e.pack_offset, e.oid)).collect();
-        pairs.sort_unstable_by_key(|p| p.0);
+        pairs.par_sort_unstable_by_key(|p| p.0);
         let offsets: Vec<u64> = pairs.iter().map(|p| p.0).collect();
         let ids: Vec<ObjectId> = pairs.into_iter().map(|p| p.1).collect();
         let n = ids.len();
+        // Every entry's header, in one part of the pack per thread: its kind, or where its
+        // base is.
+        let part = n.div_ceil(rayon::current_num_threads().max(1)).max(1);
+        let parts: Vec<Headers> = offsets
+            .par_chunks(part)
+            .enumerate()
+            .map(|(k, offs)| {
+                let mut h = Headers::default();
+                let mut released_at = offs.first().copied().unwrap_or(0);
+                for (j, &off) in offs.iter().enumerate() {
+                    let i = k * part + j;
+                    if off - released_at > RELEASE_EVERY {
+                        release(&map);
+                        released_at = off;
+                    }
+                    h.read(&data, &index, &offsets, i, off, &ids[i], pack_path);
+                }
+                h
+            })
+            .collect();
         let mut problems = Vec::new();
-        let mut base = vec![NO_BASE; n];
+        let mut base = Vec::with_capacity(n);
         let mut external = HashMap::new();
         let mut missing = HashMap::new();
-        let mut kind: Vec<Option<Kind>> = vec![None; n];
-        let mut released_at = 0u64;
-        for (i, &off) in offsets.iter().enumerate() {
-            use pack::data::entry::Header;
-            if off - released_at > RELEASE_EVERY {
-                release(&map);
-                released_at = off;
-            }
-            let e = match data.entry(off) {
-                Ok(e) => e,
-                Err(err) => {
-                    problems.push(Notification::new(
-                        Code::CorruptObject,
-                        Some(ids[i].to_string()),
-                        format!("object {} in {}: {err}", ids[i], pack_path.display()),
-                    ));
-                    base[i] = MISSING;
-                    missing.insert(i as u32, "its pack entry is corrupt".to_string());
-                    continue;
-                }
-            };
-            match &e.header {
-                Header::Commit => kind[i] = Some(Kind::Commit),
-                Header::Tree => kind[i] = Some(Kind::Tree),
-                Header::Blob => kind[i] = Some(Kind::Blob),
-                Header::Tag => kind[i] = Some(Kind::Tag),
-                Header::OfsDelta { base_distance } => {
-                    match e
-                        .checked_base_pack_offset(*base_distance)
-                        .and_then(|b| offsets.binary_search(&b).ok())
-                    {
-                        Some(b) => base[i] = b as u32,
-                        None => {
-                            base[i] = MISSING;
-                            missing.insert(i as u32, format!("its base at pack offset {off} - {base_distance} is not an object"));
-                        }
-                    }
-                }
-                Header::RefDelta { base_id } => match index.lookup(base_id) {
-                    Some(ix) => match offsets.binary_search(&index.pack_offset_at_index(ix)) {
-                        Ok(b) => base[i] = b as u32,
-                        Err(_) => {
-                            base[i] = MISSING;
-                            missing
-                                .insert(i as u32, format!("its base {base_id} is not in the pack"));
-                        }
-                    },
-                    None => {
-                        base[i] = EXTERNAL;
-                        external.insert(i as u32, *base_id);
-                    }
-                },
-            }
+        let mut kind: Vec<Option<Kind>> = Vec::with_capacity(n);
+        for h in parts {
+            base.extend(h.base);
+            kind.extend(h.kind);
+            external.extend(h.external);
+            missing.extend(h.missing);
+            problems.extend(h.problems);
         }
         // Children lists (compressed rows).
         let mut count = vec![0u32; n + 1];
@@ -282,5 +257,83 @@ impl Pack {
 
     pub fn contains(&self, id: &gix::oid) -> bool {
         self.index.lookup(id).is_some()
+    }
+}
+
+/// The entry headers of one part of a pack (see [`Pack::open`]).
+#[derive(Default)]
+struct Headers {
+    base: Vec<u32>,
+    kind: Vec<Option<Kind>>,
+    external: Vec<(u32, ObjectId)>,
+    missing: Vec<(u32, String)>,
+    problems: Vec<Notification>,
+}
+
+impl Headers {
+    /// Reads the header of entry `i` (at pack offset `off`, object `id`): its kind, or where
+    /// its base is.
+    #[allow(clippy::too_many_arguments)]
+    fn read(
+        &mut self,
+        data: &pack::data::File<Mapping>,
+        index: &pack::index::File,
+        offsets: &[u64],
+        i: usize,
+        off: u64,
+        id: &ObjectId,
+        pack_path: &Path,
+    ) {
+        use pack::data::entry::Header;
+        let i32 = i as u32;
+        let (base, kind) = match data.entry(off) {
+            Err(err) => {
+                self.problems.push(Notification::new(
+                    Code::CorruptObject,
+                    Some(id.to_string()),
+                    format!("object {id} in {}: {err}", pack_path.display()),
+                ));
+                self.missing
+                    .push((i32, "its pack entry is corrupt".to_string()));
+                (MISSING, None)
+            }
+            Ok(e) => {
+                match &e.header {
+                    Header::Commit => (NO_BASE, Some(Kind::Commit)),
+                    Header::Tree => (NO_BASE, Some(Kind::Tree)),
+                    Header::Blob => (NO_BASE, Some(Kind::Blob)),
+                    Header::Tag => (NO_BASE, Some(Kind::Tag)),
+                    Header::OfsDelta { base_distance } => match e
+                        .checked_base_pack_offset(*base_distance)
+                        .and_then(|b| offsets.binary_search(&b).ok())
+                    {
+                        Some(b) => (b as u32, None),
+                        None => {
+                            self.missing.push((
+                            i32,
+                            format!("its base at pack offset {off} - {base_distance} is not an object"),
+                        ));
+                            (MISSING, None)
+                        }
+                    },
+                    Header::RefDelta { base_id } => match index.lookup(base_id) {
+                        Some(ix) => match offsets.binary_search(&index.pack_offset_at_index(ix)) {
+                            Ok(b) => (b as u32, None),
+                            Err(_) => {
+                                self.missing
+                                    .push((i32, format!("its base {base_id} is not in the pack")));
+                                (MISSING, None)
+                            }
+                        },
+                        None => {
+                            self.external.push((i32, *base_id));
+                            (EXTERNAL, None)
+                        }
+                    },
+                }
+            }
+        };
+        self.base.push(base);
+        self.kind.push(kind);
     }
 }
