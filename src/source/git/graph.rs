@@ -126,8 +126,9 @@ impl TreeIndex {
                     .map(|(t, nm, id)| (t, remap[nm as usize], id)),
             );
         }
-        // Edges grouped by subtree, each group sorted and without repeats. Millions of edges:
-        // a counting sort by subtree, then a sort of each small group.
+        // Edges grouped by subtree (a counting sort: there are millions, and subtree ids are
+        // dense). Within a group the order is the workers' and may repeat an edge: what is
+        // built from the groups below is sorted and deduplicated, and `holders` is only walked.
         let mut up_start = vec![0u32; n + 1];
         for &(c, _, _) in &edges {
             up_start[c as usize + 1] += 1;
@@ -142,20 +143,6 @@ impl TreeIndex {
             up[*slot as usize] = e;
             *slot += 1;
         }
-        let mut kept = 0;
-        for t in 0..n {
-            let (s, e) = (up_start[t] as usize, up_start[t + 1] as usize);
-            up[s..e].sort_unstable();
-            up_start[t] = kept as u32;
-            for k in s..e {
-                if k == s || up[k] != up[k - 1] {
-                    up[kept] = up[k];
-                    kept += 1;
-                }
-            }
-        }
-        up_start[n] = kept as u32;
-        up.truncate(kept);
         for v in direct.values_mut() {
             v.sort();
             v.dedup();
@@ -216,7 +203,8 @@ impl TreeIndex {
         i
     }
 
-    /// The trees that hold tree `t`, as (t, holder, entry name).
+    /// The trees that hold tree `t`, as (t, holder, entry name), in no particular order and
+    /// possibly repeated.
     pub fn holders(&self, t: u32) -> &[(u32, u32, u32)] {
         let (s, e) = (
             self.up_start[t as usize] as usize,
