@@ -8,6 +8,8 @@
 #   scripts/bench/rule-counts.sh LEAKSCOPE_BINARY
 set -euo pipefail
 bin=$1
+# The peers' install directory (../shared/peers/install.sh), in case it is not on PATH.
+PATH=$PATH:${PEERS_BIN:-$HOME/.local/peers/bin}:/opt/peers/bin
 GITLEAKS_RULES=222   # gitleaks 8.30.1: [[rules]] entries in config/gitleaks.toml
 count_leakscope() {
   "$bin" rules --format json | python3 -c 'import json, sys
@@ -15,7 +17,11 @@ rules = json.load(sys.stdin)
 opt = sum(1 for r in rules if r.get("optIn"))
 print(f"{len(rules) - opt} (+{opt} opt-in)")'
 }
-count() { "$@" 2>/dev/null || echo '?'; }
+# A count, or `?` when the tool is missing or fails.
+count() {
+  local n
+  if n=$("$@" 2>/dev/null) && [ -n "$n" ]; then echo "$n"; else echo '?'; fi
+}
 ls_count=$(count_leakscope)
 bl=$(count sh -c 'betterleaks config show ids | grep -c .')
 kf=$(count sh -c 'kingfisher rules list --format json | python3 -c "import json,sys; print(len(json.load(sys.stdin)))"')
