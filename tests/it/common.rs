@@ -270,6 +270,14 @@ pub fn findings(report: &Value) -> &Vec<Value> {
     report["findings"].as_array().expect("findings")
 }
 
+/// The path of each finding of a report, in report order.
+pub fn finding_paths(report: &Value) -> Vec<&str> {
+    findings(report)
+        .iter()
+        .map(|f| f["path"].as_str().expect("path"))
+        .collect()
+}
+
 /// Strings of a JSON array.
 pub fn strings(v: &Value) -> Vec<String> {
     v.as_array()

@@ -48,10 +48,7 @@ fn shallow_clone_scans_what_is_there_and_names_the_boundary() {
     let d = dst.path().join("shallow");
     let (code, rep) = run_json(&d, &["history"]);
     assert_eq!(code, 2, "a shallow boundary makes the scan incomplete");
-    let paths: Vec<&str> = findings(&rep)
-        .iter()
-        .map(|f| f["path"].as_str().unwrap())
-        .collect();
+    let paths = finding_paths(&rep);
     assert_eq!(paths, ["new.env"], "what is there is still reported");
     let tip = git(&d, &["rev-parse", "HEAD"]);
     let n = notifications(&rep);
@@ -220,10 +217,7 @@ fn truncated_pack_is_reported_and_other_packs_still_scanned() {
     f.set_len(len / 2).unwrap();
     let (code, rep) = r.json(&["history"]);
     assert_eq!(code, 2);
-    let paths: Vec<&str> = findings(&rep)
-        .iter()
-        .map(|f| f["path"].as_str().unwrap())
-        .collect();
+    let paths = finding_paths(&rep);
     assert_eq!(paths, ["keys.env"]);
     assert!(
         notifications(&rep).iter().all(|n| n.0 == "error"),
@@ -284,10 +278,7 @@ fn damaged_pack_entry_is_named_and_the_rest_reported() {
 
     let (code, rep) = r.json(&["history"]);
     assert_eq!(code, 2, "{rep:#}");
-    let paths: Vec<&str> = findings(&rep)
-        .iter()
-        .map(|f| f["path"].as_str().unwrap())
-        .collect();
+    let paths = finding_paths(&rep);
     assert_eq!(paths, ["keys.env"], "the intact blob is still scanned");
     assert_eq!(codes(&rep), ["corrupt-object"], "{rep:#}");
     let message = &notifications(&rep)[0].2;

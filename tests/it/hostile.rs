@@ -132,10 +132,7 @@ fn roots_are_scoped_by_component_deduplicated_and_unambiguous() {
     ]);
     r.commit("tracked");
     let (_, v) = run_json(r.path(), &["scan", "app"]);
-    let paths: Vec<&str> = findings(&v)
-        .iter()
-        .map(|f| f["path"].as_str().unwrap())
-        .collect();
+    let paths = finding_paths(&v);
     assert_eq!(paths, ["app"], "not apple, not application/");
     // The same root twice, or a root inside another: scanned once.
     let (_, v) = run_json(r.path(), &["scan", "app", "app", ".", "application"]);
@@ -150,10 +147,7 @@ fn roots_are_scoped_by_component_deduplicated_and_unambiguous() {
         );
     }
     let (_, v) = run_json(dir.path(), &["scan", "a", "b"]);
-    let paths: Vec<&str> = findings(&v)
-        .iter()
-        .map(|f| f["path"].as_str().unwrap())
-        .collect();
+    let paths = finding_paths(&v);
     assert_eq!(paths, ["a/x.env", "b/x.env"]);
 }
 
@@ -189,10 +183,7 @@ fn untrusted_names_are_escaped_and_start_no_line() {
     r.commit("hostile names");
     let (code, report) = r.json(&["history"]);
     assert_eq!(code, 1);
-    let mut paths: Vec<&str> = findings(&report)
-        .iter()
-        .map(|f| f["path"].as_str().unwrap())
-        .collect();
+    let mut paths = finding_paths(&report);
     paths.sort_unstable();
     assert_eq!(paths, [colon, hostile], "JSON keeps the paths exact");
     for args in [

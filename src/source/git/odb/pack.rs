@@ -108,7 +108,7 @@ impl Pack {
                         release(&map);
                         released_at = off;
                     }
-                    h.read(&data, &index, &offsets, i, off, &ids[i], pack_path);
+                    h.read(&data, &index, &offsets, i as u32, off, &ids[i], pack_path);
                 }
                 h
             })
@@ -279,61 +279,60 @@ impl Headers {
         data: &pack::data::File<Mapping>,
         index: &pack::index::File,
         offsets: &[u64],
-        i: usize,
+        i: u32,
         off: u64,
         id: &ObjectId,
         pack_path: &Path,
     ) {
         use pack::data::entry::Header;
-        let i32 = i as u32;
-        let (base, kind) = match data.entry(off) {
+        let e = match data.entry(off) {
+            Ok(e) => e,
             Err(err) => {
                 self.problems.push(Notification::new(
                     Code::CorruptObject,
                     Some(id.to_string()),
                     format!("object {id} in {}: {err}", pack_path.display()),
                 ));
-                self.missing
-                    .push((i32, "its pack entry is corrupt".to_string()));
-                (MISSING, None)
+                return self.lost(i, "its pack entry is corrupt".to_string());
             }
-            Ok(e) => {
-                match &e.header {
-                    Header::Commit => (NO_BASE, Some(Kind::Commit)),
-                    Header::Tree => (NO_BASE, Some(Kind::Tree)),
-                    Header::Blob => (NO_BASE, Some(Kind::Blob)),
-                    Header::Tag => (NO_BASE, Some(Kind::Tag)),
-                    Header::OfsDelta { base_distance } => match e
-                        .checked_base_pack_offset(*base_distance)
-                        .and_then(|b| offsets.binary_search(&b).ok())
-                    {
-                        Some(b) => (b as u32, None),
-                        None => {
-                            self.missing.push((
-                            i32,
-                            format!("its base at pack offset {off} - {base_distance} is not an object"),
-                        ));
-                            (MISSING, None)
-                        }
-                    },
-                    Header::RefDelta { base_id } => match index.lookup(base_id) {
-                        Some(ix) => match offsets.binary_search(&index.pack_offset_at_index(ix)) {
-                            Ok(b) => (b as u32, None),
-                            Err(_) => {
-                                self.missing
-                                    .push((i32, format!("its base {base_id} is not in the pack")));
-                                (MISSING, None)
-                            }
-                        },
-                        None => {
-                            self.external.push((i32, *base_id));
-                            (EXTERNAL, None)
-                        }
-                    },
+        };
+        let (base, kind) = match &e.header {
+            Header::Commit => (NO_BASE, Some(Kind::Commit)),
+            Header::Tree => (NO_BASE, Some(Kind::Tree)),
+            Header::Blob => (NO_BASE, Some(Kind::Blob)),
+            Header::Tag => (NO_BASE, Some(Kind::Tag)),
+            Header::OfsDelta { base_distance } => match e
+                .checked_base_pack_offset(*base_distance)
+                .and_then(|b| offsets.binary_search(&b).ok())
+            {
+                Some(b) => (b as u32, None),
+                None => {
+                    let why =
+                        format!("its base at pack offset {off} - {base_distance} is not an object");
+                    return self.lost(i, why);
                 }
-            }
+            },
+            Header::RefDelta { base_id } => match index.lookup(base_id) {
+                Some(ix) => match offsets.binary_search(&index.pack_offset_at_index(ix)) {
+                    Ok(b) => (b as u32, None),
+                    Err(_) => {
+                        return self.lost(i, format!("its base {base_id} is not in the pack"));
+                    }
+                },
+                None => {
+                    self.external.push((i, *base_id));
+                    (EXTERNAL, None)
+                }
+            },
         };
         self.base.push(base);
         self.kind.push(kind);
+    }
+
+    /// Entry `i` cannot be resolved, for the reason `why`.
+    fn lost(&mut self, i: u32, why: String) {
+        self.missing.push((i, why));
+        self.base.push(MISSING);
+        self.kind.push(None);
     }
 }

@@ -63,8 +63,8 @@ impl<V: Visitor> Worker<V> {
     }
 
     /// Inflates pack entry `i` into `out`. An entry's zlib stream ends where the next entry (or
-    /// the pack's trailing checksum) begins, so the whole stream is inflated in one call
-    /// (libdeflate: about twice as fast as a streaming inflater on small objects).
+    /// the pack's trailing checksum) begins, so the whole stream is inflated in one call, by
+    /// libdeflate (on git/git, inflating took 13% of the CPU time instead of zlib-rs's 21%).
     fn inflate(&mut self, p: &Pack, i: u32, out: &mut Vec<u8>) -> Result<(), String> {
         let entry = p
             .data
