@@ -320,7 +320,7 @@ fn lanes(t: &Table, hay: &[u8], parts: [Vec<Span>; LANES], emit: &mut impl FnMut
         advance(j, &mut cur, &mut at);
     }
     while let Some(spans) = all(&cur) {
-        let steps = (0..LANES).map(|j| spans[j].hi - at[j]).min().unwrap_or(0);
+        let steps = (0..LANES).map(|j| spans[j].own - at[j]).min().unwrap_or(0);
         // Eight bytes at a time, one word read per lane, and one test per byte for whether
         // any lane is in a matching state.
         for _ in 0..steps / 8 {
@@ -347,7 +347,8 @@ fn lanes(t: &Table, hay: &[u8], parts: [Vec<Span>; LANES], emit: &mut impl FnMut
             }
         }
         for j in 0..LANES {
-            if at[j] == spans[j].hi {
+            if at[j] == spans[j].own {
+                t.tail(hay, &spans[j], sid[j], emit);
                 sid[j] = t.start;
                 advance(j, &mut cur, &mut at);
             }
@@ -355,10 +356,11 @@ fn lanes(t: &Table, hay: &[u8], parts: [Vec<Span>; LANES], emit: &mut impl FnMut
     }
     for j in 0..LANES {
         while let Some(sp) = cur[j] {
-            for (a, &b) in hay.iter().enumerate().take(sp.hi).skip(at[j]) {
+            for (a, &b) in hay.iter().enumerate().take(sp.own).skip(at[j]) {
                 sid[j] = t.step(sid[j], b);
                 t.report(sid[j], a, &sp, emit);
             }
+            t.tail(hay, &sp, sid[j], emit);
             sid[j] = t.start;
             advance(j, &mut cur, &mut at);
         }
@@ -399,6 +401,8 @@ struct Table {
     patterns: Vec<u32>,
     /// Each literal's length.
     lens: Vec<u32>,
+    /// Each state's depth: how many of the last bytes read its longest literal prefix spans.
+    depth: Vec<u32>,
 }
 
 impl Table {
@@ -428,34 +432,53 @@ impl Table {
             symbol[b as usize] = symbol[b.to_ascii_lowercase() as usize];
         }
         let shift = reps.len().next_power_of_two().trailing_zeros();
-        // Every state, breadth-first from the start; then matching states first.
+        // Every state, breadth-first from the start, and its transitions by breadth-first
+        // number. aho-corasick's state ids index its own table, so a vector maps them.
+        const NEW: u32 = u32::MAX;
+        let mut number_of: Vec<u32> = vec![NEW; dfa.memory_usage() / 4];
         let mut order = vec![start];
-        let mut seen: std::collections::HashSet<StateID> = [start].into();
+        let mut depth = vec![0u32];
+        let mut moves: Vec<u32> = Vec::new();
         let mut i = 0;
         while let Some(&s) = order.get(i) {
             for &b in &reps {
-                let n = dfa.next_state(Anchored::No, s, b);
-                if seen.insert(n) {
-                    order.push(n);
+                let n = dfa.next_state(Anchored::No, s, b).as_usize();
+                if n >= number_of.len() {
+                    number_of.resize(n + 1, NEW);
                 }
+                if number_of[n] == NEW {
+                    number_of[n] = u32::try_from(order.len()).ok()?;
+                    order.push(StateID::new(n).ok()?);
+                    depth.push(depth[i] + 1);
+                }
+                moves.push(number_of[n]);
             }
             i += 1;
         }
-        let (mut rows, others): (Vec<StateID>, Vec<StateID>) =
-            order.into_iter().partition(|&s| dfa.is_match(s));
-        let matching = u32::try_from(rows.len() << shift).ok()?;
-        rows.extend(others);
-        let mut number: std::collections::HashMap<StateID, u32> = Default::default();
-        for (i, &s) in rows.iter().enumerate() {
-            number.insert(s, u32::try_from(i << shift).ok()?);
+        // Rows: matching states first, each group in breadth-first order. A state's depth is
+        // its breadth-first distance from the start: the prefix it stands for is the shortest
+        // way to reach it.
+        let mut row_of = vec![0u32; order.len()];
+        let mut rows: Vec<usize> = Vec::with_capacity(order.len());
+        for matching in [true, false] {
+            for (i, &s) in order.iter().enumerate() {
+                if dfa.is_match(s) == matching {
+                    row_of[i] = u32::try_from(rows.len() << shift).ok()?;
+                    rows.push(i);
+                }
+            }
         }
+        let matching = order.iter().filter(|&&s| dfa.is_match(s)).count();
+        let matching = u32::try_from(matching << shift).ok()?;
         let mut next = vec![0u32; rows.len() << shift];
         let mut ends = vec![0u32];
         let mut patterns = Vec::new();
-        for (i, &s) in rows.iter().enumerate() {
-            for (c, &b) in reps.iter().enumerate() {
-                next[(i << shift) + c] = number[&dfa.next_state(Anchored::No, s, b)];
+        for (r, &i) in rows.iter().enumerate() {
+            let row = &moves[i * reps.len()..(i + 1) * reps.len()];
+            for (c, &m) in row.iter().enumerate() {
+                next[(r << shift) + c] = row_of[m as usize];
             }
+            let s = order[i];
             if dfa.is_match(s) {
                 for m in 0..dfa.match_len(s) {
                     patterns.push(dfa.match_pattern(s, m).as_u32());
@@ -468,10 +491,11 @@ impl Table {
             next,
             shift,
             matching,
-            start: number[&start],
+            start: row_of[0],
             ends,
             patterns,
             lens: literals.iter().map(|l| l.bytes.len() as u32).collect(),
+            depth: rows.iter().map(|&i| depth[i]).collect(),
         })
     }
 
@@ -485,6 +509,18 @@ impl Table {
     #[inline(always)]
     fn is_match(&self, s: u32) -> bool {
         s < self.matching
+    }
+
+    /// Reads on from `sp.own`, in state `s`, while a literal that began before it may still be
+    /// matching (up to `sp.hi`): a few bytes in most texts, where reading to `sp.hi` is as long
+    /// as the longest literal.
+    fn tail(&self, hay: &[u8], sp: &Span, mut s: u32, emit: &mut impl FnMut(usize, usize)) {
+        let mut at = sp.own;
+        while at < sp.hi && self.depth[(s >> self.shift) as usize] as usize > at - sp.own {
+            s = self.step(s, hay[at]);
+            self.report(s, at, sp, emit);
+            at += 1;
+        }
     }
 
     /// Emits the literals that state `s`, reached by reading `hay[at]`, ends and that start in

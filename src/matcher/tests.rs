@@ -120,6 +120,62 @@ mod unit {
         );
     }
 
+    /// The DFA's lanes find exactly the literals the NFA finds, in regions of every size: cut
+    /// between lanes, ending inside a literal, a byte long, or next to one another.
+    #[test]
+    fn dfa_lanes_find_what_the_nfa_finds_in_any_regions() {
+        let rules = RuleSet::builtin().unwrap();
+        let enabled = vec![true; rules.rules.len()];
+        let dfa = automaton::Automaton::new(&rules, &enabled, false);
+        let nfa = automaton::Automaton::new(&rules, &enabled, true);
+        let mut text = String::new();
+        for r in &rules.rules {
+            for e in &r.examples {
+                text.push_str(&crate::rules::unsplit(&e.text));
+                text.push('\n');
+            }
+        }
+        let hay = text.as_bytes();
+        let found = |a: &automaton::Automaton, regions: &[(usize, usize)]| {
+            let mut out = Vec::new();
+            a.occurrences_in(hay, regions, |at, li, role| out.push((at, li, role)));
+            out.sort_by_key(|&(at, li, _)| (at, li));
+            out
+        };
+        // Region sets from a fixed pseudo-random sequence: gaps and lengths from 0 to 700.
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = |m: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x % m) as usize
+        };
+        let mut total = 0;
+        for round in 0..40 {
+            let mut regions = Vec::new();
+            let mut at = next(50);
+            while at < hay.len() {
+                let len = if round % 4 == 0 {
+                    1 + next(8)
+                } else {
+                    1 + next(700)
+                };
+                regions.push((at, (at + len).min(hay.len())));
+                at += len + next(if round % 3 == 0 { 2 } else { 700 });
+            }
+            let a = found(&dfa, &regions);
+            assert_eq!(a, found(&nfa, &regions), "round {round}");
+            total += a.len();
+        }
+        let whole = found(&dfa, &[(0, hay.len())]);
+        assert_eq!(whole, found(&nfa, &[(0, hay.len())]));
+        assert!(
+            whole.len() > 3000 && total > 20000,
+            "{} {total}",
+            whole.len()
+        );
+    }
+
     /// Found by the matcher fuzz target: a GitHub token inside a FileZilla `<Pass>` value was
     /// swallowed by the password. A chosen password can hold anything, so the password rules
     /// yield to a known key inside them (`fallback = 1`).
