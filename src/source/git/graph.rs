@@ -71,6 +71,8 @@ pub struct TreeIndex {
     /// Components of each path (`a/b/c`: 3).
     depths: Vec<u16>,
     path_ix: HashMap<String, PathId>,
+    /// (entry name, path below it) → the path joined, so that a path is spelled out once.
+    joined: HashMap<(u32, PathId), PathId>,
     /// Some entry lies deeper than git's limit of nested trees and was left out.
     pub too_deep: bool,
     /// The trees spell more paths than [`MAX_PATHS`] (trees that share subtrees multiply
@@ -178,6 +180,7 @@ impl TreeIndex {
             missing,
             down,
             memo: HashMap::new(),
+            joined: HashMap::new(),
             paths: Vec::new(),
             depths: Vec::new(),
             path_ix: HashMap::new(),
@@ -192,6 +195,22 @@ impl TreeIndex {
     }
 
     /// Interns a path of `depth` components.
+    /// The path of entry name `nm` with `below` under it (`None`: the name alone), `depth`
+    /// components long.
+    fn join(&mut self, nm: u32, below: Option<PathId>, depth: u16) -> PathId {
+        let key = (nm, below.unwrap_or(PathId::MAX));
+        if let Some(&p) = self.joined.get(&key) {
+            return p;
+        }
+        let full = match below {
+            Some(p) => format!("{}/{}", self.name(nm), self.paths[p as usize]),
+            None => self.name(nm),
+        };
+        let p = self.intern(&full, depth);
+        self.joined.insert(key, p);
+        p
+    }
+
     fn intern(&mut self, path: &str, depth: u16) -> PathId {
         if let Some(&i) = self.path_ix.get(path) {
             return i;
@@ -234,8 +253,7 @@ impl TreeIndex {
         let mut out: Vec<(PathId, ObjectId, Special)> = Vec::new();
         if let Some(d) = self.direct.get(&t).cloned() {
             for (nm, id, s) in d {
-                let path = self.name(nm);
-                out.push((self.intern(&path, 1), id, s));
+                out.push((self.join(nm, None, 1), id, s));
             }
         }
         if let Some(children) = self.down.get(&t).cloned() {
@@ -244,7 +262,6 @@ impl TreeIndex {
                 cut = true;
             } else {
                 for (nm, c) in children {
-                    let prefix = self.name(nm);
                     let (sub, sub_cut) = self.entries_at(c, level + 1);
                     cut |= sub_cut;
                     for (p, id, s) in sub.iter() {
@@ -259,8 +276,7 @@ impl TreeIndex {
                             cut = true;
                             break;
                         }
-                        let full = format!("{prefix}/{}", self.paths[*p as usize]);
-                        out.push((self.intern(&full, depth), *id, *s));
+                        out.push((self.join(nm, Some(*p), depth), *id, *s));
                     }
                 }
             }
