@@ -320,7 +320,14 @@ pub struct Commits {
     pub parents: Vec<Vec<ObjectId>>,
     /// Committer time (seconds since the epoch).
     pub time: Vec<i64>,
+    /// The parents by index ([`MISSING`] where not in the repository): commit `c`'s are
+    /// `parent_ix[parent_start[c]..parent_start[c + 1]]`, in `parents` order.
+    parent_start: Vec<u32>,
+    parent_ix: Vec<u32>,
 }
+
+/// A parent that is not in the repository, in [`Commits::parents_of`].
+pub const MISSING: u32 = u32::MAX;
 
 impl Commits {
     /// Builds the table from (id, tree, parents, time) records, sorted by id.
@@ -335,7 +342,30 @@ impl Commits {
             c.parents.push(parents);
             c.time.push(time);
         }
+        // Each parent looked up once here, on every thread, rather than on every walk.
+        use rayon::prelude::*;
+        c.parent_ix = c
+            .parents
+            .par_iter()
+            .flat_map_iter(|ps| ps.iter().map(|p| c.index.get(p).copied().unwrap_or(MISSING)))
+            .collect();
+        c.parent_start = std::iter::once(0)
+            .chain(c.parents.iter().scan(0u32, |n, ps| {
+                *n += ps.len() as u32;
+                Some(*n)
+            }))
+            .collect();
         c
+    }
+
+    /// The parents of commit `c` by index, [`MISSING`] for those not in the repository, in
+    /// the order of `parents[c]`.
+    pub fn parents_of(&self, c: u32) -> &[u32] {
+        let c = c as usize;
+        match (self.parent_start.get(c), self.parent_start.get(c + 1)) {
+            (Some(&s), Some(&e)) => self.parent_ix.get(s as usize..e as usize).unwrap_or(&[]),
+            _ => &[],
+        }
     }
 
     /// Every commit reachable from `tips`, and the (child, parent) pairs whose parent is not in
@@ -348,14 +378,11 @@ impl Commits {
             if std::mem::replace(&mut seen[c as usize], true) {
                 continue;
             }
-            for p in &self.parents[c as usize] {
-                match self.index.get(p) {
-                    Some(&pi) => {
-                        if !seen[pi as usize] {
-                            stack.push(pi);
-                        }
-                    }
-                    None => missing.push((c, *p)),
+            for (&pi, p) in self.parents_of(c).iter().zip(&self.parents[c as usize]) {
+                if pi == MISSING {
+                    missing.push((c, *p));
+                } else if !seen[pi as usize] {
+                    stack.push(pi);
                 }
             }
         }
@@ -372,10 +399,8 @@ impl Commits {
             if !keep[c] {
                 continue;
             }
-            for p in &self.parents[c] {
-                if let Some(&pi) = self.index.get(p)
-                    && keep[pi as usize]
-                {
+            for &pi in self.parents_of(c as u32) {
+                if pi != MISSING && keep[pi as usize] {
                     pending[c] += 1;
                     children[pi as usize].push(c as u32);
                 }
@@ -445,10 +470,11 @@ pub fn trails(
     let empty_anc: Arc<[u32]> = Arc::from(Vec::new());
     for &c in order {
         let cur = occurrences(c);
-        let parents: Vec<u32> = commits.parents[c as usize]
+        let parents: Vec<u32> = commits
+            .parents_of(c)
             .iter()
-            .filter_map(|p| commits.index.get(p).copied())
-            .filter(|&p| occ[p as usize].is_some())
+            .copied()
+            .filter(|&p| p != MISSING && occ[p as usize].is_some())
             .collect();
         // Ancestry: every secret in this commit's history.
         let mut anc: Option<Arc<[u32]>> = None;
