@@ -295,16 +295,30 @@ fn provenance(
         blob_secrets.insert(*id, v);
     }
     let order = commits.topo_order(keep);
-    let mut by_tree: gix::hashtable::HashMap<ObjectId, Arc<[Occurrence]>> = Default::default();
+    // Each commit's root tree by index, looked up on every thread; occurrences by tree index.
+    let roots: Vec<Option<u32>> = {
+        use rayon::prelude::*;
+        let ids = &index.ids;
+        commits
+            .tree
+            .par_iter()
+            .map(|t| ids.get(t).copied())
+            .collect()
+    };
+    let mut by_tree: Vec<Option<Arc<[Occurrence]>>> = vec![None; index.ids.len()];
+    let empty: Arc<[Occurrence]> = Arc::from(Vec::new());
     let mut specials: BTreeMap<(PathId, Special), ObjectId> = BTreeMap::new();
     let mut occurrences = |c: u32| -> Arc<[Occurrence]> {
-        let tree = commits.tree[c as usize];
-        if let Some(o) = by_tree.get(&tree) {
+        let Some(t) = roots[c as usize] else {
+            return empty.clone();
+        };
+        if let Some(o) = &by_tree[t as usize] {
             return o.clone();
         }
-        let entries = index
-            .entries_of(&tree)
-            .unwrap_or_else(|| Arc::from(Vec::new()));
+        let entries = match index.leads_anywhere(t) {
+            true => index.entries(t),
+            false => Arc::from(Vec::new()),
+        };
         let mut occ: Vec<Occurrence> = Vec::new();
         for &(path, id, special) in entries.iter() {
             match special {
@@ -323,7 +337,7 @@ fn provenance(
         occ.sort_unstable();
         occ.dedup();
         let arc: Arc<[Occurrence]> = occ.into();
-        by_tree.insert(tree, arc.clone());
+        by_tree[t as usize] = Some(arc.clone());
         arc
     };
     let head_commit = head.and_then(|h| commits.index.get(&h).copied());
