@@ -347,7 +347,10 @@ impl Commits {
         c.parent_ix = c
             .parents
             .par_iter()
-            .flat_map_iter(|ps| ps.iter().map(|p| c.index.get(p).copied().unwrap_or(MISSING)))
+            .flat_map_iter(|ps| {
+                ps.iter()
+                    .map(|p| c.index.get(p).copied().unwrap_or(MISSING))
+            })
             .collect();
         c.parent_start = std::iter::once(0)
             .chain(c.parents.iter().scan(0u32, |n, ps| {
