@@ -248,9 +248,10 @@ impl Automaton {
     }
 }
 
-/// A part of the text one lane reads: `lo..hi`, keeping occurrences that start before `own`
-/// (it reads on past `own` by the longest literal, so an occurrence that crosses into the
-/// next part is found by the part it starts in).
+/// A part of the text one lane reads: from `lo`, keeping occurrences that start before `own`.
+/// It reads on past `own` (at most to `hi`, the longest literal less one byte further) while
+/// an occurrence begun before `own` may still be matching, so an occurrence that crosses into
+/// the next part is found by the part it starts in ([`Table::tail`]).
 #[derive(Clone, Copy, Debug)]
 struct Span {
     lo: usize,
