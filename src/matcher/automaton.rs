@@ -438,7 +438,7 @@ impl Table {
         // Every state, breadth-first from the start, and its transitions by breadth-first
         // number. aho-corasick's state ids index its own table, so a vector maps them.
         const NEW: u32 = u32::MAX;
-        let mut number_of: Vec<u32> = vec![NEW; dfa.memory_usage() / 4];
+        let mut number_of: Vec<u32> = Vec::new();
         let mut order = vec![start];
         let mut depth = vec![0u32];
         let mut moves: Vec<u32> = Vec::new();
@@ -463,16 +463,18 @@ impl Table {
         // way to reach it.
         let mut row_of = vec![0u32; order.len()];
         let mut rows: Vec<usize> = Vec::with_capacity(order.len());
-        for matching in [true, false] {
+        let mut matching = 0;
+        for group in [true, false] {
             for (i, &s) in order.iter().enumerate() {
-                if dfa.is_match(s) == matching {
+                if dfa.is_match(s) == group {
                     row_of[i] = u32::try_from(rows.len() << shift).ok()?;
                     rows.push(i);
                 }
             }
+            if group {
+                matching = u32::try_from(rows.len() << shift).ok()?;
+            }
         }
-        let matching = order.iter().filter(|&&s| dfa.is_match(s)).count();
-        let matching = u32::try_from(matching << shift).ok()?;
         let mut next = vec![0u32; rows.len() << shift];
         let mut ends = vec![0u32];
         let mut patterns = Vec::new();

@@ -194,7 +194,6 @@ impl TreeIndex {
         &self.paths[id as usize]
     }
 
-    /// Interns a path of `depth` components.
     /// The path of entry name `nm` with `below` under it (`None`: the name alone), `depth`
     /// components long.
     fn join(&mut self, nm: u32, below: Option<PathId>, depth: u16) -> PathId {
@@ -211,6 +210,7 @@ impl TreeIndex {
         p
     }
 
+    /// Interns a path of `depth` components.
     fn intern(&mut self, path: &str, depth: u16) -> PathId {
         if let Some(&i) = self.path_ix.get(path) {
             return i;
@@ -237,8 +237,12 @@ impl TreeIndex {
         String::from_utf8_lossy(&self.names[n as usize]).into_owned()
     }
 
-    /// Every (path, object, kind) of interest under tree `t`, paths relative to `t`.
+    /// Every (path, object, kind) of interest under tree `t`, paths relative to `t` (empty,
+    /// and nothing remembered, for a tree that leads to nothing of interest).
     pub fn entries(&mut self, t: u32) -> Entries {
+        if !self.direct.contains_key(&t) && !self.down.contains_key(&t) {
+            return Arc::from(Vec::new());
+        }
         self.entries_at(t, 0).0
     }
 
@@ -294,16 +298,7 @@ impl TreeIndex {
     /// tree leads to nothing of interest, `None` when the tree is not in the repository.
     pub fn entries_of(&mut self, tree: &ObjectId) -> Option<Entries> {
         let &t = self.ids.get(tree)?;
-        if self.direct.contains_key(&t) || self.down.contains_key(&t) {
-            Some(self.entries(t))
-        } else {
-            Some(Arc::from(Vec::new()))
-        }
-    }
-
-    /// Whether tree `t` leads to anything of interest.
-    pub fn leads_anywhere(&self, t: u32) -> bool {
-        self.direct.contains_key(&t) || self.down.contains_key(&t)
+        Some(self.entries(t))
     }
 }
 

@@ -315,10 +315,7 @@ fn provenance(
         if let Some(o) = &by_tree[t as usize] {
             return o.clone();
         }
-        let entries = match index.leads_anywhere(t) {
-            true => index.entries(t),
-            false => Arc::from(Vec::new()),
-        };
+        let entries = index.entries(t);
         let mut occ: Vec<Occurrence> = Vec::new();
         for &(path, id, special) in entries.iter() {
             match special {
